@@ -1,1 +1,64 @@
-export {};
+import { z } from 'zod';
+
+/** Thrown at boot when the environment does not satisfy a service's schema. */
+export class ConfigError extends Error {
+  constructor(readonly issues: { variable: string; message: string }[]) {
+    super(
+      'Invalid configuration:\n' +
+        issues.map((i) => `  ${i.variable}: ${i.message}`).join('\n'),
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Parses the environment once, at boot, against a zod object schema whose keys are the
+ * variable names. Fails with a message that names every bad variable.
+ */
+export function loadConfig<S extends z.ZodObject>(
+  schema: S,
+  env: Record<string, string | undefined> = process.env,
+): z.infer<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  throw new ConfigError(
+    result.error.issues.map((issue) => ({
+      variable: issue.path.join('.') || '(root)',
+      message: issue.message,
+    })),
+  );
+}
+
+const csv = z
+  .string()
+  .transform((s) => s.split(',').map((p) => p.trim()).filter((p) => p.length > 0))
+  .pipe(z.array(z.string()).min(1));
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+/** Variables every service reads. */
+export const baseEnv = {
+  KAFKA_BROKERS: csv.default(['127.0.0.1:9092']),
+  KAFKA_TOPIC_PREFIX: z.string().default(''),
+  KAFKA_CLIENT_ID: z.string().optional(),
+  DATABASE_URL: z.string().url().default('postgresql://postgres@127.0.0.1:5432/notification_hub'),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  NODE_ENV: z.string().default('development'),
+};
+
+/** Twilio (or sandbox) credentials. With no TWILIO_ACCOUNT_SID the local start uses the sandbox. */
+export const twilioEnv = {
+  TWILIO_ACCOUNT_SID: z.string().min(1),
+  TWILIO_AUTH_TOKEN: z.string().min(1),
+  /** Base URL that replaces every Twilio host: the sandbox, or unset for real Twilio. */
+  TWILIO_BASE_URL: z.string().url().optional(),
+  TWILIO_FROM_NUMBER: z.string().optional(),
+  TWILIO_MESSAGING_SERVICE_SID: z.string().optional(),
+  TWILIO_VERIFY_SERVICE_SID: z.string().default('VA00000000000000000000000000000000'),
+  TWILIO_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+};
+
+export { csv as csvList, booleanFlag, z };

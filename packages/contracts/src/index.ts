@@ -1,1 +1,4 @@
-export {};
+export * from './topics.ts';
+export * from './headers.ts';
+export * from './schemas.ts';
+export * from './clock.ts';

@@ -1,1 +1,14 @@
-export {};
+export * from './assert-never.ts';
+export * from './phone.ts';
+export * from './segments.ts';
+export * from './templates.ts';
+export * from './fallback-text.ts';
+export * from './local-time.ts';
+export * from './quiet-hours.ts';
+export * from './daily-cap.ts';
+export * from './keywords.ts';
+export * from './twilio-errors.ts';
+export * from './retry-policy.ts';
+export * from './status.ts';
+export * from './links.ts';
+export * from './footer.ts';

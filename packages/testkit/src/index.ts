@@ -1,1 +1,3 @@
-export {};
+export { createTestDatabase, databaseUrlFor, adminUrl, defaultDatabaseUrl } from './database.ts';
+export { freePort } from './ports.ts';
+export { waitFor } from './wait.ts';

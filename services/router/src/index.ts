@@ -1,1 +1,2 @@
-export {};
+export { buildRouter, type RouterDeps } from './app.ts';
+export { loadRouterConfig } from './config.ts';

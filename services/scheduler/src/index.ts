@@ -1,1 +1,2 @@
-export {};
+export { buildScheduler, type SchedulerDeps } from './app.ts';
+export { loadSchedulerConfig } from './config.ts';

@@ -1,1 +1,2 @@
-export {};
+export { buildSmsAdapter, type SmsAdapterDeps } from './app.ts';
+export { loadSmsAdapterConfig } from './config.ts';

@@ -1,1 +1,2 @@
-export {};
+export { buildStatusIngest, type StatusIngestDeps } from './app.ts';
+export { loadStatusIngestConfig } from './config.ts';

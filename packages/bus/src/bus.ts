@@ -1,0 +1,287 @@
+import kafkajs from 'kafkajs';
+import type { Consumer, IHeaders, KafkaMessage, Producer, Admin, Kafka as KafkaClient } from 'kafkajs';
+import type { z } from 'zod';
+import type { Logger } from '@hub/logger';
+import { dlqOf, HEADERS, prefixed } from '@hub/contracts';
+import { classifyFailure, describeError, PoisonMessageError } from './errors.ts';
+import type { ConsumedMessage, ConsumerSpec, Headers, OutgoingMessage, RunningConsumer } from './types.ts';
+import { toKafkaLogCreator } from './kafka-log.ts';
+
+const { Kafka, CompressionTypes } = kafkajs;
+
+export interface BusOptions {
+  clientId: string;
+  brokers: string[];
+  topicPrefix?: string;
+  logger: Logger;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The hub's only door to Kafka. It hides kafkajs behind typed, validated publish and
+ * consume calls, so another client could replace it without touching a service.
+ */
+export class Bus {
+  readonly kafka: KafkaClient;
+  readonly prefix: string;
+  private readonly log: Logger;
+  private producerPromise: Promise<Producer> | null = null;
+  private readonly consumers = new Set<Consumer>();
+  private closed = false;
+
+  constructor(private readonly options: BusOptions) {
+    this.prefix = options.topicPrefix ?? '';
+    this.log = options.logger.child({ component: 'bus' });
+    this.kafka = new Kafka({
+      clientId: options.clientId,
+      brokers: options.brokers,
+      logCreator: toKafkaLogCreator(this.log),
+      retry: { initialRetryTime: 200, maxRetryTime: 5_000, retries: 8 },
+      connectionTimeout: 3_000,
+      requestTimeout: 30_000,
+    });
+  }
+
+  /** Full topic name (with the deployment's prefix). */
+  topic(name: string): string {
+    return prefixed(this.prefix, name);
+  }
+
+  admin(): Admin {
+    return this.kafka.admin();
+  }
+
+  private producer(): Promise<Producer> {
+    if (!this.producerPromise) {
+      const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      this.producerPromise = producer.connect().then(
+        () => producer,
+        (err: unknown) => {
+          this.producerPromise = null;
+          throw err;
+        },
+      );
+    }
+    return this.producerPromise;
+  }
+
+  /**
+   * Validates every message against the topic's schema, then writes them with acks from all
+   * in-sync replicas. Resolves only once Kafka acknowledged.
+   */
+  async publish<S extends z.ZodType>(topic: string, schema: S, messages: OutgoingMessage<z.input<S>>[]): Promise<void> {
+    if (messages.length === 0) return;
+    const encoded = messages.map((m) => ({
+      key: m.key,
+      value: JSON.stringify(schema.parse(m.value)),
+      headers: m.headers ?? {},
+    }));
+    await this.sendRaw(this.topic(topic), encoded);
+  }
+
+  /** Writes already-serialised messages to a full topic name (used by the scheduler and DLQ). */
+  async sendRaw(fullTopic: string, messages: { key: string | null; value: string | Buffer | null; headers: Headers | IHeaders }[]): Promise<void> {
+    const producer = await this.producer();
+    await producer.send({ topic: fullTopic, acks: -1, compression: CompressionTypes.None, messages });
+  }
+
+  /** Starts a consumer; offsets are committed only after `handleBatch` resolves. */
+  async consume<S extends z.ZodType>(spec: ConsumerSpec<S>): Promise<RunningConsumer> {
+    const consumer = this.kafka.consumer({
+      groupId: this.topic(spec.groupId),
+      allowAutoTopicCreation: false,
+      maxWaitTimeInMs: 100,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3_000,
+      retry: { initialRetryTime: 300, maxRetryTime: 5_000, retries: 10, restartOnFailure: async () => !this.closed },
+    });
+    this.consumers.add(consumer);
+    let markReady: () => void = () => undefined;
+    const ready = new Promise<void>((resolve) => (markReady = resolve));
+    consumer.on(consumer.events.GROUP_JOIN, () => markReady());
+    await consumer.connect();
+    const fullTopic = this.topic(spec.topic);
+    await consumer.subscribe({ topics: [fullTopic], fromBeginning: spec.fromBeginning ?? true });
+    const maxBatch = spec.maxBatchSize ?? 200;
+
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: spec.partitionsConsumedConcurrently ?? 1,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        const ctx = { heartbeat };
+        for (let i = 0; i < batch.messages.length; i += maxBatch) {
+          if (!isRunning() || isStale()) return;
+          const chunk = batch.messages.slice(i, i + maxBatch);
+          const valid: ConsumedMessage<z.infer<S>>[] = [];
+          for (const raw of chunk) {
+            const parsed = this.decode(batch.topic, batch.partition, raw, spec.schema);
+            if (parsed.ok) valid.push(parsed.message);
+            else await this.deadLetter(batch.topic, batch.partition, raw, parsed.reason, parsed.error);
+          }
+          if (valid.length > 0) {
+            await this.handleWithRetry(spec, valid, ctx, () => isRunning() && !isStale());
+          }
+          const last = chunk[chunk.length - 1]!;
+          // Invariant 4: commit only after the handler's DB transaction has committed.
+          await consumer.commitOffsets([
+            { topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() },
+          ]);
+          resolveOffset(last.offset);
+          await heartbeat();
+        }
+      },
+    });
+    return {
+      ready,
+      stop: async () => {
+        this.consumers.delete(consumer);
+        await consumer.disconnect();
+      },
+    };
+  }
+
+  private decode<S extends z.ZodType>(
+    topic: string,
+    partition: number,
+    raw: KafkaMessage,
+    schema: S,
+  ): { ok: true; message: ConsumedMessage<z.infer<S>> } | { ok: false; reason: string; error: string } {
+    if (!raw.value) return { ok: false, reason: 'empty_value', error: 'message has no value' };
+    let json: unknown;
+    try {
+      json = JSON.parse(raw.value.toString('utf8'));
+    } catch (err) {
+      return { ok: false, reason: 'invalid_json', error: describeError(err) };
+    }
+    const result = schema.safeParse(json);
+    if (!result.success) {
+      const detail = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+      return { ok: false, reason: 'schema_violation', error: detail };
+    }
+    return {
+      ok: true,
+      message: {
+        topic,
+        partition,
+        offset: raw.offset,
+        key: raw.key ? raw.key.toString('utf8') : null,
+        value: result.data,
+        headers: decodeHeaders(raw.headers),
+        timestamp: raw.timestamp,
+      },
+    };
+  }
+
+  private async handleWithRetry<S extends z.ZodType>(
+    spec: ConsumerSpec<S>,
+    messages: ConsumedMessage<z.infer<S>>[],
+    ctx: { heartbeat(): Promise<void> },
+    stillOwned: () => boolean,
+  ): Promise<void> {
+    let delay = 200;
+    for (;;) {
+      try {
+        await spec.handleBatch(messages, ctx);
+        return;
+      } catch (err) {
+        const kind = classifyFailure(err);
+        if (kind === 'transient') {
+          this.log.warn({ err: describeError(err), topic: messages[0]?.topic, delayMs: delay }, 'transient failure, retrying batch');
+          await this.pause(delay, ctx, stillOwned);
+          delay = Math.min(delay * 2, 10_000);
+          continue;
+        }
+        // Poison or unknown: isolate message by message so one bad message cannot stall the rest.
+        for (const message of messages) await this.handleOne(spec, message, ctx, stillOwned);
+        return;
+      }
+    }
+  }
+
+  private async handleOne<S extends z.ZodType>(
+    spec: ConsumerSpec<S>,
+    message: ConsumedMessage<z.infer<S>>,
+    ctx: { heartbeat(): Promise<void> },
+    stillOwned: () => boolean,
+  ): Promise<void> {
+    const maxUnknown = spec.maxUnknownAttempts ?? 5;
+    let unknownAttempts = 0;
+    let delay = 200;
+    for (;;) {
+      try {
+        await spec.handleBatch([message], ctx);
+        return;
+      } catch (err) {
+        const kind = classifyFailure(err);
+        if (kind === 'poison' || (kind === 'unknown' && ++unknownAttempts >= maxUnknown)) {
+          const reason = err instanceof PoisonMessageError ? err.reason : 'handler_error';
+          this.log.error({ err: describeError(err), topic: message.topic, partition: message.partition, offset: message.offset }, 'message dead-lettered');
+          await this.sendRaw(dlqOf(message.topic), [
+            {
+              key: message.key,
+              value: JSON.stringify(message.value),
+              headers: { ...message.headers, ...dlqHeaders(message.topic, message.partition, message.offset, reason, describeError(err)) },
+            },
+          ]);
+          return;
+        }
+        this.log.warn({ err: describeError(err), kind, offset: message.offset, delayMs: delay }, 'message failed, retrying');
+        await this.pause(delay, ctx, stillOwned);
+        delay = Math.min(delay * 2, 10_000);
+      }
+    }
+  }
+
+  private async pause(ms: number, ctx: { heartbeat(): Promise<void> }, stillOwned: () => boolean): Promise<void> {
+    await sleep(ms);
+    if (!stillOwned()) throw new Error('partition revoked or consumer stopping; the batch will be redelivered');
+    await ctx.heartbeat().catch(() => undefined);
+  }
+
+  private async deadLetter(topic: string, partition: number, raw: KafkaMessage, reason: string, error: string): Promise<void> {
+    this.log.warn({ topic, partition, offset: raw.offset, reason, error }, 'invalid message sent to DLQ');
+    await this.sendRaw(dlqOf(topic), [
+      {
+        key: raw.key ? raw.key.toString("utf8") : null,
+        value: raw.value ?? null,
+        headers: { ...(raw.headers ?? {}), ...dlqHeaders(topic, partition, raw.offset, reason, error) },
+      },
+    ]);
+  }
+
+  /** Stops every consumer (waiting for in-flight batches) and then the producer. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.allSettled([...this.consumers].map((c) => c.disconnect()));
+    this.consumers.clear();
+    if (this.producerPromise) {
+      const producer = await this.producerPromise.catch(() => null);
+      this.producerPromise = null;
+      await producer?.disconnect();
+    }
+  }
+}
+
+function dlqHeaders(topic: string, partition: number, offset: string, reason: string, error: string): Headers {
+  return {
+    [HEADERS.dlqTopic]: topic,
+    [HEADERS.dlqPartition]: String(partition),
+    [HEADERS.dlqOffset]: offset,
+    [HEADERS.dlqReason]: reason,
+    [HEADERS.dlqError]: error,
+    [HEADERS.dlqFailedAt]: new Date().toISOString(),
+  };
+}
+
+export function decodeHeaders(headers: IHeaders | undefined): Headers {
+  const out: Headers = {};
+  if (!headers) return out;
+  for (const [k, v] of Object.entries(headers)) {
+    if (v === undefined) continue;
+    const first = Array.isArray(v) ? v[0] : v;
+    if (first !== undefined) out[k] = Buffer.isBuffer(first) ? first.toString('utf8') : String(first);
+  }
+  return out;
+}

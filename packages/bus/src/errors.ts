@@ -1,0 +1,76 @@
+/**
+ * What a consumer does with a failed message is decided by the error's class alone:
+ * - PoisonMessageError: the message itself is bad; send it to the DLQ at once.
+ * - TransientError / a recognised infrastructure error: retry in place, never DLQ.
+ * - anything else: retry a few times in isolation, then DLQ (a bug must not stall a partition).
+ */
+export class PoisonMessageError extends Error {
+  readonly reason: string;
+  constructor(reason: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'PoisonMessageError';
+    this.reason = reason;
+  }
+}
+
+export class TransientError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TransientError';
+  }
+}
+
+export type FailureKind = 'transient' | 'poison' | 'unknown';
+
+/** PostgreSQL SQLSTATEs and socket errors that mean "try again later", not "bad message". */
+const TRANSIENT_CODES = new Set([
+  // sockets
+  'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN',
+  // PostgreSQL: connection exceptions, shutdown, too many connections, serialization, deadlock
+  '08000', '08001', '08003', '08004', '08006', '57P01', '57P02', '57P03', '53300', '40001', '40P01',
+  // Prisma: can't reach / closed / timed out / pool timeout / transaction conflict
+  'P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2034',
+]);
+
+const TRANSIENT_NAMES = new Set([
+  'TransientError',
+  'KafkaJSConnectionError',
+  'KafkaJSNumberOfRetriesExceeded',
+  'KafkaJSRequestTimeoutError',
+  'KafkaJSConnectionClosedError',
+  'KafkaJSNotImplemented',
+  'KafkaJSBrokerNotFound',
+  'KafkaJSLockTimeout',
+  'KafkaJSProtocolError',
+  'KafkaJSMetadataNotLoaded',
+]);
+
+/** Walks an error and its causes (and Prisma driver-adapter wrappers) looking for a known code. */
+export function classifyFailure(err: unknown): FailureKind {
+  const seen = new Set<unknown>();
+  const queue: unknown[] = [err];
+  while (queue.length > 0) {
+    const current = queue.shift();
+    if (current === null || typeof current !== 'object' || seen.has(current)) continue;
+    seen.add(current);
+    if (current instanceof PoisonMessageError) return 'poison';
+    const record = current as Record<string, unknown>;
+    if (typeof record.name === 'string' && TRANSIENT_NAMES.has(record.name)) {
+      if (record.name !== 'KafkaJSProtocolError' || record.retriable === true) return 'transient';
+    }
+    if (typeof record.code === 'string' && TRANSIENT_CODES.has(record.code)) return 'transient';
+    if (typeof record.originalCode === 'string' && TRANSIENT_CODES.has(record.originalCode)) return 'transient';
+    if (record.kind === 'postgres' || record.kind === 'DatabaseNotReachable' || record.kind === 'ConnectionClosed' || record.kind === 'SocketTimeout') {
+      if (record.kind !== 'postgres') return 'transient';
+    }
+    queue.push(record.cause, record.meta, record.error, record.originalError);
+    const meta = record.meta as Record<string, unknown> | undefined;
+    if (meta && typeof meta === 'object') queue.push(meta.driverAdapterError);
+  }
+  return 'unknown';
+}
+
+export function describeError(err: unknown): string {
+  if (err instanceof Error) return `${err.name}: ${err.message}`.slice(0, 2000);
+  return String(err).slice(0, 2000);
+}

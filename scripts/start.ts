@@ -1,0 +1,148 @@
+/**
+ * `npm start`: the whole hub on this machine.
+ *  - Kafka: a single-node KRaft broker assembled from Maven Central (cached in .cache/),
+ *    unless KAFKA_BROKERS points at one;
+ *  - PostgreSQL from DATABASE_URL (default: the local server), created and migrated;
+ *  - the Twilio sandbox when TWILIO_ACCOUNT_SID is not set;
+ *  - the five services as child processes.
+ * Ctrl-C stops everything it started.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { Bus, ensureHubTopics } from '@hub/bus';
+import { createPrisma, migrate } from '@hub/db';
+import { startKafka, type KafkaBroker } from '@hub/kafka-local';
+import { createLogger } from '@hub/logger';
+import { createTwilioSandbox, type TwilioSandbox } from '@hub/twilio-sandbox';
+import { ensureDevApiKey, seedDemo } from './dev-seed.ts';
+
+const root = path.resolve(import.meta.dirname, '..');
+const log = createLogger({ service: 'start', pretty: true });
+const env: Record<string, string> = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
+const databaseUrl = env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/notification_hub';
+const gatewayPort = Number(env.GATEWAY_PORT ?? 3000);
+const statusPort = Number(env.STATUS_INGEST_PORT ?? 3002);
+const children: { name: string; proc: ChildProcess }[] = [];
+let broker: KafkaBroker | null = null;
+let sandbox: TwilioSandbox | null = null;
+let stopping = false;
+
+async function stopAll(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    log.info('stopping the hub');
+    await Promise.all(
+      children.map(({ proc }) => new Promise<void>((resolve) => {
+        if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+        const timer = setTimeout(() => proc.kill('SIGKILL'), 15_000);
+        proc.once('exit', () => { clearTimeout(timer); resolve(); });
+        proc.kill('SIGTERM');
+      })),
+    );
+    await sandbox?.close().catch(() => undefined);
+    await broker?.stop().catch(() => undefined);
+    log.info('stopped');
+  }
+  process.exit(code);
+}
+process.on('SIGINT', () => void stopAll(0));
+process.on('SIGTERM', () => void stopAll(0));
+
+try {
+  log.info({ databaseUrl: databaseUrl.replace(/\/\/[^@]*@/, '//…@') }, 'migrating the database');
+  await migrate({ databaseUrl, migrationsDir: path.join(root, 'prisma/migrations'), log: (m: string) => log.info(m) });
+
+  let brokers = env.KAFKA_BROKERS;
+  if (!brokers) {
+    log.info('starting a local Kafka broker (the first run downloads it from Maven Central)');
+    broker = await startKafka({ dataDir: path.join(root, '.cache/kafka-data'), port: Number(env.KAFKA_PORT ?? 9092) });
+    brokers = broker.brokers.join(',');
+  }
+  const bus = new Bus({ clientId: 'hub-start', brokers: brokers.split(','), topicPrefix: env.KAFKA_TOPIC_PREFIX ?? '', logger: log });
+  const created = await ensureHubTopics(bus, { replicationFactor: Number(env.KAFKA_REPLICATION_FACTOR ?? 1) });
+  await bus.close();
+  if (created.length > 0) log.info({ created }, 'topics created');
+
+  const twilio: Record<string, string> = {};
+  if (!env.TWILIO_ACCOUNT_SID) {
+    sandbox = createTwilioSandbox({ port: Number(env.SANDBOX_PORT ?? 4010) });
+    await sandbox.start();
+    Object.assign(twilio, {
+      TWILIO_ACCOUNT_SID: sandbox.accountSid,
+      TWILIO_AUTH_TOKEN: sandbox.authToken,
+      TWILIO_BASE_URL: sandbox.url,
+      TWILIO_FROM_NUMBER: '+15005550006',
+    });
+    log.info({ url: sandbox.url }, 'no TWILIO_ACCOUNT_SID: using the local Twilio sandbox');
+  }
+
+  const prisma = createPrisma(databaseUrl, { poolMax: 2 });
+  const apiKey = await ensureDevApiKey(prisma, path.join(root, '.cache/dev-api-key'));
+  await seedDemo(prisma);
+  await prisma.$disconnect();
+
+  const statusUrl = env.STATUS_INGEST_PUBLIC_URL ?? `http://127.0.0.1:${statusPort}`;
+  const common = {
+    ...env,
+    ...twilio,
+    KAFKA_BROKERS: brokers,
+    DATABASE_URL: databaseUrl,
+    LOG_PRETTY: env.LOG_PRETTY ?? (process.stdout.isTTY ? '1' : '0'),
+    STATUS_INGEST_PUBLIC_URL: statusUrl,
+    STATUS_CALLBACK_BASE_URL: env.STATUS_CALLBACK_BASE_URL ?? statusUrl,
+    PUBLIC_BASE_URL: env.PUBLIC_BASE_URL ?? `http://127.0.0.1:${gatewayPort}`,
+  };
+  const services: [string, Record<string, string>][] = [
+    ['status-ingest', { PORT: String(statusPort) }],
+    ['scheduler', {}],
+    ['sms-adapter', {}],
+    ['router', {}],
+    ['gateway', { PORT: String(gatewayPort) }],
+  ];
+  for (const [name, extra] of services) {
+    const proc = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'services', name, 'src/main.ts')], {
+      cwd: root,
+      env: { ...common, ...extra },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    proc.once('exit', (code, signal) => {
+      if (!stopping) {
+        log.error({ service: name, code, signal }, 'a service exited; stopping the hub');
+        void stopAll(1);
+      }
+    });
+    children.push({ name, proc });
+  }
+
+  const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    const ok = await fetch(`${gatewayUrl}/health`).then((r) => r.ok, () => false);
+    if (ok) break;
+    if (Date.now() > deadline) throw new Error('the gateway did not come up within 90 s');
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  const example = `curl -s -X POST ${gatewayUrl}/v1/events \\
+  -H 'authorization: Bearer ${apiKey}' -H 'content-type: application/json' \\
+  -d '{"id":"demo-'$(date +%s)'","type":"task.reminder","targetUserId":"demo-user","payload":{"task_title":"Try the hub","due_time":"5pm"}}'`;
+  console.log(`
+Notification hub is running.
+  gateway        ${gatewayUrl}   (OpenAPI: ${gatewayUrl}/docs)
+  status-ingest  ${statusUrl}
+  kafka          ${brokers}
+  twilio         ${sandbox ? `sandbox at ${sandbox.url}` : 'real Twilio (TWILIO_ACCOUNT_SID set)'}
+  API key        ${apiKey}   (admin + events; saved in .cache/dev-api-key)
+
+Publish an event for the demo user (+15005550006, verified, subscribed to task.reminder):
+
+${example}
+
+Then watch it reach "delivered":
+  curl -s ${gatewayUrl}/v1/deliveries?userId=demo-user -H 'authorization: Bearer ${apiKey}'
+
+Ctrl-C stops everything.
+`);
+} catch (err) {
+  log.error({ err }, 'start failed');
+  await stopAll(1);
+}

@@ -1,0 +1,119 @@
+import { randomUUID } from 'node:crypto';
+import type { PrismaClient, Prisma } from '@hub/db';
+import { describeError, type Bus, type RunningConsumer } from '@hub/bus';
+import { scheduleRequestSchema, TOPICS } from '@hub/contracts';
+import type { Logger } from '@hub/logger';
+import { claimDueJobs, completeJobs, recoverStaleClaims, releaseJobs } from './jobs.ts';
+
+export interface SchedulerDeps {
+  bus: Bus;
+  prisma: PrismaClient;
+  log: Logger;
+  pollMs?: number;
+  batchSize?: number;
+  claimTimeoutMs?: number;
+  instanceId?: string;
+}
+
+export interface SchedulerService {
+  ready: Promise<void>;
+  /** Runs one claim-publish-complete cycle; returns how many jobs fired. */
+  tick(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Durable delayed work. Due rows of scheduled_jobs are claimed in batches, published to
+ * their target topic and marked done. The same table is the hub's outbox: a row due now is
+ * a Kafka message another service committed in its own DB transaction.
+ */
+export async function buildScheduler(deps: SchedulerDeps): Promise<SchedulerService> {
+  const instanceId = deps.instanceId ?? `scheduler-${randomUUID().slice(0, 8)}`;
+  const pollMs = deps.pollMs ?? 250;
+  const batchSize = deps.batchSize ?? 500;
+  const claimTimeoutMs = deps.claimTimeoutMs ?? 30_000;
+  const log = deps.log.child({ instanceId });
+
+  const tick = async (): Promise<number> => {
+    let fired = 0;
+    for (;;) {
+      const jobs = await claimDueJobs(deps.prisma, instanceId, batchSize);
+      if (jobs.length === 0) return fired;
+      const byTopic = new Map<string, typeof jobs>();
+      for (const job of jobs) byTopic.set(job.topic, [...(byTopic.get(job.topic) ?? []), job]);
+      for (const [topic, group] of byTopic) {
+        try {
+          await deps.bus.sendRaw(
+            topic,
+            group.map((job) => ({ key: job.key, value: JSON.stringify(job.payload), headers: { ...job.headers, 'x-scheduled-job-id': job.id } })),
+          );
+          await completeJobs(deps.prisma, instanceId, group.map((j) => j.id));
+          fired += group.length;
+        } catch (err) {
+          log.error({ err: describeError(err), topic, jobs: group.length }, 'publishing due jobs failed; released for retry');
+          await releaseJobs(deps.prisma, instanceId, group.map((j) => j.id), describeError(err)).catch(() => undefined);
+          throw err;
+        }
+      }
+      if (jobs.length < batchSize) return fired;
+    }
+  };
+
+  let running = true;
+  let lastRecovery = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let current: Promise<void> = Promise.resolve();
+  const loop = () => {
+    if (!running) return;
+    current = (async () => {
+      try {
+        if (Date.now() - lastRecovery > claimTimeoutMs / 3) {
+          lastRecovery = Date.now();
+          const recovered = await recoverStaleClaims(deps.prisma, claimTimeoutMs);
+          if (recovered > 0) log.warn({ recovered }, 'recovered jobs claimed by a stopped scheduler');
+        }
+        const fired = await tick();
+        if (fired > 0) log.debug({ fired }, 'due jobs published');
+      } catch (err) {
+        log.warn({ err: describeError(err) }, 'scheduler cycle failed; will retry');
+      }
+    })();
+    void current.finally(() => {
+      if (running) timer = setTimeout(loop, pollMs);
+    });
+  };
+  loop();
+
+  // Other services that cannot write the table ask through notify.schedule.v1.
+  const consumer: RunningConsumer = await deps.bus.consume({
+    groupId: 'scheduler',
+    topic: TOPICS.schedule,
+    schema: scheduleRequestSchema,
+    handleBatch: async (messages) => {
+      await deps.prisma.scheduledJob.createMany({
+        data: messages.map(({ value, headers }) => ({
+          kind: value.kind,
+          dueAt: new Date(value.dueAt),
+          topic: deps.bus.topic(value.topic),
+          key: value.key,
+          payload: value.payload as Prisma.InputJsonValue,
+          headers,
+          refId: value.refId ?? null,
+          dedupeKey: value.dedupeKey ?? null,
+        })),
+        skipDuplicates: true,
+      });
+    },
+  });
+
+  return {
+    ready: consumer.ready,
+    tick,
+    stop: async () => {
+      running = false;
+      if (timer) clearTimeout(timer);
+      await current;
+      await consumer.stop();
+    },
+  };
+}

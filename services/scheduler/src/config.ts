@@ -1,0 +1,14 @@
+import { baseEnv, loadConfig, z } from '@hub/config';
+
+export const schedulerEnv = z.object({
+  ...baseEnv,
+  /** How often due jobs are looked for when no NOTIFY woke the poller. */
+  SCHEDULER_POLL_MS: z.coerce.number().int().min(20).max(10_000).default(250),
+  SCHEDULER_BATCH_SIZE: z.coerce.number().int().min(1).max(5_000).default(500),
+  /** A job claimed longer ago than this by a process that stopped is given back. */
+  SCHEDULER_CLAIM_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(30_000),
+  SCHEDULER_INSTANCE_ID: z.string().optional(),
+});
+
+export type SchedulerConfig = z.infer<typeof schedulerEnv>;
+export const loadSchedulerConfig = (env: Record<string, string | undefined> = process.env) => loadConfig(schedulerEnv, env);

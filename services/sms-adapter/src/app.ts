@@ -1,0 +1,67 @@
+import { randomBytes } from 'node:crypto';
+import type { PrismaClient } from '@hub/db';
+import type { Bus, RunningConsumer } from '@hub/bus';
+import { deliveryRequestSchema, deliveryTopic, type Clock } from '@hub/contracts';
+import type { Logger } from '@hub/logger';
+import type { SmsProvider } from '@hub/sms-provider';
+import { Counter, type Registry } from 'prom-client';
+import { deliver, type DeliverSettings } from './deliver.ts';
+import { TemplateStore } from './template-store.ts';
+import { TokenBucket } from './rate-limiter.ts';
+
+export interface SmsAdapterDeps {
+  bus: Bus;
+  prisma: PrismaClient;
+  log: Logger;
+  clock: Clock;
+  provider: SmsProvider;
+  metrics: Registry;
+  settings: Omit<DeliverSettings, 'selfTopic'>;
+  ratePerSecond: number;
+  templateCacheTtlMs?: number;
+  partitionsConcurrency?: number;
+  random?: () => number;
+}
+
+export interface SmsAdapterService {
+  ready: Promise<void>;
+  templates: TemplateStore;
+  stop(): Promise<void>;
+}
+
+/** Consumes notify.deliveries.sms.v1: policy, rendering, send, retries. */
+export async function buildSmsAdapter(deps: SmsAdapterDeps): Promise<SmsAdapterService> {
+  const templates = new TemplateStore(deps.prisma, deps.templateCacheTtlMs ?? 30_000);
+  const limiter = new TokenBucket(deps.ratePerSecond);
+  const outcomes = new Counter({ name: 'hub_sms_deliveries_total', help: 'Delivery requests handled by the sms-adapter, by outcome', labelNames: ['outcome'] as const, registers: [deps.metrics] });
+  const deliverDeps = {
+    prisma: deps.prisma,
+    log: deps.log,
+    clock: deps.clock,
+    provider: deps.provider,
+    templates,
+    limiter,
+    random: deps.random ?? Math.random,
+    randomBytes: (n: number) => randomBytes(n),
+    settings: { ...deps.settings, selfTopic: deps.bus.topic(deliveryTopic('sms')) },
+  };
+  const consumer: RunningConsumer = await deps.bus.consume({
+    groupId: 'sms-adapter',
+    topic: deliveryTopic('sms'),
+    schema: deliveryRequestSchema,
+    maxBatchSize: 100,
+    partitionsConsumedConcurrently: deps.partitionsConcurrency ?? 3,
+    handleBatch: async (messages) => {
+      // One partition holds one user's requests in order: caps and quiet hours are decided
+      // without races. Different users' requests are sent concurrently.
+      const byUser = new Map<string, typeof messages>();
+      for (const m of messages) byUser.set(m.value.userId, [...(byUser.get(m.value.userId) ?? []), m]);
+      await Promise.all(
+        [...byUser.values()].map(async (list) => {
+          for (const m of list) outcomes.inc({ outcome: await deliver(deliverDeps, m.value) });
+        }),
+      );
+    },
+  });
+  return { ready: consumer.ready, templates, stop: () => consumer.stop() };
+}

@@ -1,0 +1,77 @@
+import type { NotificationDelivery, NotificationEvent, Prisma, User } from '@hub/db';
+import { countSegments, fallbackText, generateShortCode, renderTemplate, replaceLinks, withOptOutFooter } from '@hub/sms-rules';
+import { templateKeyFor } from './template-store.ts';
+import type { DeliverDeps } from './deliver.ts';
+
+export type Composed =
+  | {
+      ok: true;
+      text: string;
+      templateId: string | null;
+      templateKey: string | null;
+      vars: Prisma.InputJsonValue;
+      segments: number;
+      encoding: string;
+      links: { code: string; url: string }[];
+    }
+  | { ok: false; code: string; message: string };
+
+/**
+ * Builds the text of one SMS: the event type's template (or a readable fallback), links
+ * replaced by tracked short links, and the opt-out footer where configured.
+ */
+export async function composeMessage(
+  deps: Pick<DeliverDeps, 'prisma' | 'templates' | 'settings' | 'randomBytes'>,
+  args: { delivery: NotificationDelivery & { event: NotificationEvent; user: User }; phoneNumber: string },
+): Promise<Composed> {
+  const { event, user } = args.delivery;
+  const payload = (event.payload ?? {}) as Record<string, unknown>;
+  const vars: Record<string, unknown> = { ...payload, user_id: user.externalId, event_type: event.eventType };
+  const templateKey = templateKeyFor(event.eventType);
+  const template = await deps.templates.get(templateKey);
+  let text: string;
+  if (template) {
+    const rendered = renderTemplate(template.messageTemplate, vars, {
+      requiredVars: Array.isArray(template.requiredVars) ? (template.requiredVars as string[]) : [],
+      maxLength: template.maxLength,
+    });
+    if (!rendered.ok) {
+      const e = rendered.error;
+      const message =
+        e.code === 'missing_vars' ? `template ${templateKey}: missing variables ${e.missing.join(', ')}`
+        : e.code === 'too_long' ? `template ${templateKey}: rendered text is ${e.length} characters, max ${e.maxLength}`
+        : `template ${templateKey}: rendered text is empty`;
+      return { ok: false, code: `template_${e.code}`, message };
+    }
+    text = rendered.text;
+    await deps.prisma.smsTemplate.update({ where: { id: template.id }, data: { usageCount: { increment: 1 }, lastUsedAt: new Date() } });
+  } else {
+    text = fallbackText(event.eventType, payload);
+  }
+
+  const links: { code: string; url: string }[] = [];
+  const base = deps.settings.publicBaseUrl.replace(/\/$/, '');
+  text = replaceLinks(text, (url) => {
+    const code = generateShortCode(deps.randomBytes);
+    links.push({ code, url });
+    return `${base}/l/${code}`;
+  });
+
+  if (deps.settings.footer !== 'never') {
+    const first =
+      deps.settings.footer === 'always' ||
+      (await deps.prisma.smsMessage.count({ where: { phoneNumber: args.phoneNumber, status: { in: ['queued', 'sent', 'delivered', 'undelivered'] } } })) === 0;
+    if (first) text = withOptOutFooter(text);
+  }
+  const info = countSegments(text);
+  return {
+    ok: true,
+    text,
+    templateId: template?.id ?? null,
+    templateKey: template ? templateKey : null,
+    vars: vars as Prisma.InputJsonValue,
+    segments: info.segments,
+    encoding: info.encoding,
+    links,
+  };
+}

@@ -1,0 +1,23 @@
+import { baseEnv, csvList, loadConfig, twilioEnv, z } from '@hub/config';
+
+export const smsAdapterEnv = z.object({
+  ...baseEnv,
+  ...twilioEnv,
+  /** Base URL of status-ingest as Twilio reaches it; callbacks go to <it>/webhooks/twilio/status?mid=<message id>. */
+  STATUS_CALLBACK_BASE_URL: z.string().url(),
+  /** Public base URL of the gateway, for tracked short links (<it>/l/<code>). */
+  PUBLIC_BASE_URL: z.string().url().default('http://127.0.0.1:3000'),
+  SMS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
+  /** Messages per second per sender (token bucket per adapter instance; see docs/operations.md). */
+  SMS_RATE_PER_SECOND: z.coerce.number().min(0.1).max(10_000).default(100),
+  /** Destination countries (ISO 3166 alpha-2) the hub may send to. */
+  SMS_ALLOWED_COUNTRIES: csvList.default(['US', 'CA']),
+  SMS_DEFAULT_COUNTRY: z.string().length(2).default('US'),
+  /** Append "Reply STOP to unsubscribe" to the first message sent to a number. */
+  SMS_OPT_OUT_FOOTER: z.enum(['first', 'always', 'never']).default('first'),
+  SMS_TEMPLATE_CACHE_TTL_MS: z.coerce.number().int().min(0).default(30_000),
+  SMS_PARTITIONS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(3),
+});
+
+export type SmsAdapterConfig = z.infer<typeof smsAdapterEnv>;
+export const loadSmsAdapterConfig = (env: Record<string, string | undefined> = process.env) => loadConfig(smsAdapterEnv, env);

@@ -1,0 +1,221 @@
+import type { PrismaClient } from '@hub/db';
+import type { Clock, DeliveryRequest } from '@hub/contracts';
+import type { Logger } from '@hub/logger';
+import { ProviderError, type SmsProvider } from '@hub/sms-provider';
+import { localDayBounds, mapTwilioStatus, retryDecision, type SmsStatus } from '@hub/sms-rules';
+import { decidePolicy } from './policy.ts';
+import { composeMessage } from './compose.ts';
+import type { TemplateStore } from './template-store.ts';
+import type { TokenBucket } from './rate-limiter.ts';
+import { beginAttempt, markFailed, markSkipped, recordAccepted, scheduleAgain } from './transitions.ts';
+import { recordOptOut } from '@hub/db';
+
+export interface DeliverSettings {
+  statusCallbackBaseUrl: string;
+  from?: string;
+  messagingServiceSid?: string;
+  maxAttempts: number;
+  allowedCountries: readonly string[];
+  footer: 'first' | 'always' | 'never';
+  /** Full topic name the delayed requests are published to (this adapter's own input). */
+  selfTopic: string;
+  /** Public base URL of the gateway: short links are <it>/l/<code>. */
+  publicBaseUrl: string;
+  /** How long a send of unknown outcome waits for its callback before a provider lookup. */
+  reconcileAfterMs: number;
+}
+
+export interface DeliverDeps {
+  prisma: PrismaClient;
+  log: Logger;
+  clock: Clock;
+  provider: SmsProvider;
+  templates: TemplateStore;
+  limiter: TokenBucket;
+  /** Source of randomness for short-link codes. */
+  randomBytes: (n: number) => Uint8Array;
+  settings: DeliverSettings;
+  random: () => number;
+}
+
+export type DeliverOutcome =
+  | 'sent' | 'skipped' | 'deferred' | 'failed' | 'retry_scheduled'
+  | 'already_final' | 'duplicate' | 'unknown_delivery' | 'reconciling' | 'reconciled';
+
+const FINAL_DELIVERY = new Set(['delivered', 'failed', 'skipped', 'cancelled']);
+
+/**
+ * Handles one delivery request end to end. Safe to run twice for the same request: every
+ * step checks the stored state first, and the provider is called only after the attempt is
+ * recorded as "sending", so a crash never leads to a blind second send (invariant 2).
+ */
+export async function deliver(deps: DeliverDeps, request: DeliveryRequest): Promise<DeliverOutcome> {
+  const { prisma, clock, settings } = deps;
+  const log = deps.log.child({ deliveryId: request.deliveryId, eventId: request.eventId });
+  const delivery = await prisma.notificationDelivery.findUnique({
+    where: { id: request.deliveryId },
+    include: { event: true, user: { include: { smsPreferences: true } }, smsMessages: true },
+  });
+  if (!delivery) {
+    log.warn('delivery request for an unknown delivery ignored');
+    return 'unknown_delivery';
+  }
+  if (FINAL_DELIVERY.has(delivery.status)) return 'already_final';
+  const existing = delivery.smsMessages[0] ?? null;
+  if (existing) {
+    const state = existing.status as SmsStatus;
+    if (state === 'sending' && !existing.twilioSid) return reconcile(deps, request, existing, log);
+    if (state !== 'pending' && state !== 'scheduled') return 'duplicate';
+    if (request.reason === 'new') return 'duplicate'; // a replay of the first request while a retry waits
+  }
+
+  const now = clock.now();
+  const prefs = delivery.user.smsPreferences;
+  const timezone = prefs?.timezone ?? delivery.user.timezone;
+  const day = localDayBounds(now, timezone);
+  const sentToday = await prisma.smsMessage.count({
+    where: {
+      userId: delivery.userId,
+      status: { in: ['sending', 'queued', 'sent', 'delivered'] },
+      sendStartedAt: { gte: day.start, lt: day.end },
+      ...(existing ? { id: { not: existing.id } } : {}),
+    },
+  });
+  const decision = decidePolicy({
+    now,
+    eventType: delivery.event.eventType,
+    priority: delivery.event.priority,
+    prefs: prefs ? { ...prefs, timezone } : null,
+    sentToday,
+    allowedCountries: settings.allowedCountries,
+  });
+  if (decision.action === 'skip') {
+    await markSkipped(prisma, delivery.id, decision.reason, decision.detail);
+    log.info({ reason: decision.reason }, 'delivery skipped');
+    return 'skipped';
+  }
+  if (decision.action === 'defer') {
+    await scheduleAgain(prisma, {
+      request, until: decision.until, topic: settings.selfTopic, kind: 'quiet_hours', reason: 'deferred',
+      dedupeKey: `defer:${delivery.id}:${decision.until.getTime()}`, now,
+    });
+    log.info({ until: decision.until }, 'delivery deferred to the end of quiet hours');
+    return 'deferred';
+  }
+
+  const phoneNumber = prefs!.phoneNumber!;
+  const composed = await composeMessage(deps, { delivery, phoneNumber });
+  if (!composed.ok) {
+    await markFailed(prisma, delivery.id, composed.code, composed.message, now, existing?.id);
+    log.warn({ code: composed.code, error: composed.message }, 'message could not be composed');
+    return 'failed';
+  }
+
+  const attempt = await beginAttempt(prisma, existing ? { id: existing.id, status: existing.status as SmsStatus } : null, {
+    deliveryId: delivery.id,
+    userId: delivery.userId,
+    phoneNumber,
+    content: composed.text,
+    templateId: composed.templateId,
+    templateKey: composed.templateKey,
+    templateVars: composed.vars,
+    priority: delivery.event.priority,
+    segments: composed.segments,
+    encoding: composed.encoding,
+    maxAttempts: existing?.maxAttempts ?? settings.maxAttempts,
+    links: composed.links,
+    now,
+  });
+  if (!attempt) return 'duplicate';
+  return send(deps, request, { id: attempt.id, attempt: attempt.attempt, phoneNumber, body: composed.text, maxAttempts: existing?.maxAttempts ?? settings.maxAttempts }, log);
+}
+
+interface Outgoing {
+  id: string;
+  attempt: number;
+  phoneNumber: string;
+  body: string;
+  maxAttempts: number;
+}
+
+async function send(deps: DeliverDeps, request: DeliveryRequest, msg: Outgoing, log: Logger): Promise<DeliverOutcome> {
+  const { settings } = deps;
+  await deps.limiter.take();
+  try {
+    const result = await deps.provider.send({
+      to: msg.phoneNumber,
+      body: msg.body,
+      from: settings.from,
+      messagingServiceSid: settings.messagingServiceSid,
+      statusCallback: `${settings.statusCallbackBaseUrl.replace(/\/$/, '')}/webhooks/twilio/status?mid=${msg.id}`,
+    });
+    const mapped = mapTwilioStatus(result.status) ?? 'queued';
+    await recordAccepted(deps.prisma, { messageId: msg.id, deliveryId: request.deliveryId, sid: result.sid, providerStatus: result.status, mapped, now: deps.clock.now(), attempt: msg.attempt });
+    log.info({ messageId: msg.id, sid: result.sid, attempt: msg.attempt }, 'sms accepted by provider');
+    return 'sent';
+  } catch (err) {
+    if (!(err instanceof ProviderError)) throw err;
+    return handleProviderError(deps, request, msg, err, log);
+  }
+}
+
+async function handleProviderError(deps: DeliverDeps, request: DeliveryRequest, msg: Outgoing, err: ProviderError, log: Logger): Promise<DeliverOutcome> {
+  const now = deps.clock.now();
+  if (err.kind === 'timeout') {
+    // The provider may have accepted it: the outcome is unknown. Leave it "sending" and let
+    // the callback or a lookup settle it before anything is resent.
+    log.warn({ messageId: msg.id }, 'provider call timed out; outcome unknown, reconciling');
+    await scheduleAgain(deps.prisma, {
+      request, until: new Date(now.getTime() + deps.settings.reconcileAfterMs), topic: deps.settings.selfTopic,
+      kind: 'reconcile', reason: 'retry', dedupeKey: `reconcile:${msg.id}:${msg.attempt}`, now,
+    });
+    return 'reconciling';
+  }
+  if (err.kind === 'rate_limited') deps.limiter.pause(err.retryAfterMs ?? 1_000);
+  const decision = retryDecision({ errorCode: err.twilioCode ?? null, attempt: msg.attempt, maxAttempts: msg.maxAttempts, random: deps.random, retryableHint: err.retryable });
+  switch (decision.action) {
+    case 'retry': {
+      const until = new Date(now.getTime() + Math.max(decision.delayMs, err.retryAfterMs ?? 0));
+      await scheduleAgain(deps.prisma, {
+        request, until, topic: deps.settings.selfTopic, kind: 'sms_retry', reason: 'retry',
+        dedupeKey: `retry:${msg.id}:${msg.attempt}`, now,
+        message: { id: msg.id, errorCode: err.twilioCode ?? null, error: err.message },
+      });
+      log.warn({ messageId: msg.id, code: err.twilioCode, category: decision.category, until }, 'send failed; retry scheduled');
+      return 'retry_scheduled';
+    }
+    case 'opt_out':
+    case 'fail': {
+      await markFailed(deps.prisma, request.deliveryId, String(err.twilioCode ?? err.code), err.message, now, msg.id, err.twilioCode ?? null);
+      if (decision.action === 'opt_out') {
+        await deps.prisma.$transaction((tx) =>
+          recordOptOut(tx, { userId: request.userId, phoneNumber: msg.phoneNumber, source: 'provider_error', keyword: null, messageSid: null, reason: `twilio_${err.twilioCode}`, at: now }),
+        );
+      }
+      log.warn({ messageId: msg.id, code: err.twilioCode, category: decision.category }, 'send failed permanently');
+      return 'failed';
+    }
+  }
+}
+
+/** A send of unknown outcome: wait for its callback, then ask the provider, before resending. */
+async function reconcile(deps: DeliverDeps, request: DeliveryRequest, message: { id: string; phoneNumber: string; messageContent: string; sendStartedAt: Date | null; attemptCount: number; maxAttempts: number }, log: Logger): Promise<DeliverOutcome> {
+  const now = deps.clock.now();
+  const startedAt = message.sendStartedAt ?? now;
+  if (now.getTime() - startedAt.getTime() < deps.settings.reconcileAfterMs) {
+    await scheduleAgain(deps.prisma, {
+      request, until: new Date(startedAt.getTime() + deps.settings.reconcileAfterMs), topic: deps.settings.selfTopic,
+      kind: 'reconcile', reason: 'retry', dedupeKey: `reconcile:${message.id}:${message.attemptCount}`, now,
+    });
+    return 'reconciling';
+  }
+  const found = await deps.provider.findSent({ to: message.phoneNumber, body: message.messageContent, since: new Date(startedAt.getTime() - 60_000) });
+  if (found) {
+    const mapped = mapTwilioStatus(found.status) ?? 'queued';
+    await recordAccepted(deps.prisma, { messageId: message.id, deliveryId: request.deliveryId, sid: found.sid, providerStatus: found.status, mapped, now, attempt: message.attemptCount });
+    log.info({ messageId: message.id, sid: found.sid }, 'send of unknown outcome found at the provider; not resent');
+    return 'reconciled';
+  }
+  log.warn({ messageId: message.id }, 'send of unknown outcome not found at the provider; sending it now');
+  return send(deps, request, { id: message.id, attempt: message.attemptCount, phoneNumber: message.phoneNumber, body: message.messageContent, maxAttempts: message.maxAttempts }, log);
+}

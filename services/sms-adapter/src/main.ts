@@ -1,0 +1,39 @@
+import { systemClock } from '@hub/contracts';
+import { createInfra, runService } from '@hub/runtime';
+import { createTwilioProvider } from '@hub/sms-provider';
+import { buildSmsAdapter } from './app.ts';
+import { loadSmsAdapterConfig } from './config.ts';
+
+const config = loadSmsAdapterConfig();
+const infra = createInfra('sms-adapter', config);
+await runService(infra.log, async () => {
+  const provider = createTwilioProvider({
+    accountSid: config.TWILIO_ACCOUNT_SID,
+    authToken: config.TWILIO_AUTH_TOKEN,
+    baseUrl: config.TWILIO_BASE_URL,
+    from: config.TWILIO_FROM_NUMBER,
+    messagingServiceSid: config.TWILIO_MESSAGING_SERVICE_SID,
+    verifyServiceSid: config.TWILIO_VERIFY_SERVICE_SID,
+    timeoutMs: config.TWILIO_TIMEOUT_MS,
+  });
+  const adapter = await buildSmsAdapter({
+    ...infra,
+    clock: systemClock,
+    provider,
+    ratePerSecond: config.SMS_RATE_PER_SECOND,
+    templateCacheTtlMs: config.SMS_TEMPLATE_CACHE_TTL_MS,
+    partitionsConcurrency: config.SMS_PARTITIONS_CONCURRENCY,
+    settings: {
+      statusCallbackBaseUrl: config.STATUS_CALLBACK_BASE_URL,
+      publicBaseUrl: config.PUBLIC_BASE_URL,
+      from: config.TWILIO_FROM_NUMBER,
+      messagingServiceSid: config.TWILIO_MESSAGING_SERVICE_SID,
+      maxAttempts: config.SMS_MAX_ATTEMPTS,
+      allowedCountries: config.SMS_ALLOWED_COUNTRIES,
+      footer: config.SMS_OPT_OUT_FOOTER,
+      reconcileAfterMs: 60_000,
+    },
+  });
+  infra.log.info('sms-adapter started');
+  return { stop: async () => { await adapter.stop(); await infra.close(); } };
+});

@@ -1,0 +1,43 @@
+import type { PrismaClient, SmsTemplate } from '@hub/db';
+
+/**
+ * Active templates by key, cached in-process with a TTL (the only state a process keeps).
+ * The gateway's update bumps updated_at; a TTL of 0 disables the cache.
+ */
+export class TemplateStore {
+  private cache = new Map<string, { template: SmsTemplate | null; expires: number }>();
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly ttlMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async get(key: string): Promise<SmsTemplate | null> {
+    const hit = this.cache.get(key);
+    if (hit && hit.expires > this.now()) return hit.template;
+    const template = await this.prisma.smsTemplate.findFirst({ where: { templateKey: key, isActive: true } });
+    if (this.ttlMs > 0) this.cache.set(key, { template, expires: this.now() + this.ttlMs });
+    return template;
+  }
+
+  invalidate(key?: string): void {
+    if (key) this.cache.delete(key);
+    else this.cache.clear();
+  }
+}
+
+/** Event types map to template keys: explicit defaults, then the dotted type with underscores. */
+export const DEFAULT_TEMPLATE_KEYS: Record<string, string> = {
+  'task.reminder': 'task_reminder',
+  'task.due': 'task_reminder',
+  'brief.ready': 'daily_brief_ready',
+  'daily_brief.ready': 'daily_brief_ready',
+  'task.urgent': 'urgent_task',
+  'user.welcome': 'welcome_sms',
+  'phone.verified': 'welcome_sms',
+};
+
+export function templateKeyFor(eventType: string): string {
+  return DEFAULT_TEMPLATE_KEYS[eventType] ?? eventType.replace(/[.-]/g, '_');
+}

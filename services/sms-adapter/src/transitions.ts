@@ -1,0 +1,190 @@
+import { randomUUID } from 'node:crypto';
+import type { Prisma, PrismaClient } from '@hub/db';
+import { HEADERS, type DeliveryRequest } from '@hub/contracts';
+import type { SmsStatus } from '@hub/sms-rules';
+
+/**
+ * Every change of a delivery and its SMS happens here, each in one transaction, so
+ * sms_messages and notification_deliveries always agree (invariant 3).
+ */
+
+export async function markSkipped(prisma: PrismaClient, deliveryId: string, reason: string, detail?: string): Promise<void> {
+  await prisma.$transaction([
+    prisma.notificationDelivery.updateMany({
+      where: { id: deliveryId, status: { in: ['pending', 'deferred'] } },
+      data: { status: 'skipped', skipReason: reason, lastError: detail ?? null },
+    }),
+    prisma.smsMessage.updateMany({ where: { notificationDeliveryId: deliveryId, status: { in: ['pending', 'scheduled'] } }, data: { status: 'cancelled' } }),
+  ]);
+}
+
+export async function markFailed(prisma: PrismaClient, deliveryId: string, code: string, error: string, now: Date, messageId?: string, twilioCode?: number | null): Promise<void> {
+  const ops: Prisma.PrismaPromise<unknown>[] = [
+    prisma.notificationDelivery.updateMany({
+      where: { id: deliveryId, status: { in: ['pending', 'deferred', 'sent'] } },
+      data: { status: 'failed', lastErrorCode: code, lastError: error, failedAt: now },
+    }),
+  ];
+  if (messageId) {
+    ops.push(
+      prisma.smsMessage.update({
+        where: { id: messageId },
+        data: { status: 'failed', twilioErrorCode: twilioCode ?? null, twilioErrorMessage: error, nextRetryAt: null },
+      }),
+      prisma.smsMessageEvent.create({ data: { smsMessageId: messageId, status: 'failed', errorCode: twilioCode ?? null, source: 'adapter' } }),
+    );
+  }
+  await prisma.$transaction(ops);
+}
+
+/** Defers a delivery (quiet hours or a retry backoff) through scheduled_jobs, the outbox. */
+export async function scheduleAgain(
+  prisma: PrismaClient,
+  args: {
+    request: DeliveryRequest;
+    until: Date;
+    topic: string;
+    kind: 'quiet_hours' | 'sms_retry' | 'reconcile';
+    reason: DeliveryRequest['reason'];
+    dedupeKey: string;
+    now: Date;
+    message?: { id: string; errorCode: number | null; error: string | null };
+  },
+): Promise<void> {
+  const { request, until } = args;
+  const payload = { ...request, reason: args.reason, requestedAt: args.now.toISOString() };
+  const ops: Prisma.PrismaPromise<unknown>[] = [
+    prisma.notificationDelivery.updateMany({
+      where: { id: request.deliveryId, status: { in: ['pending', 'deferred', 'sent'] } },
+      data: {
+        status: 'deferred',
+        deferredUntil: until,
+        ...(args.message ? { lastErrorCode: args.message.errorCode === null ? null : String(args.message.errorCode), lastError: args.message.error } : {}),
+      },
+    }),
+    prisma.scheduledJob.createMany({
+      data: [{
+        kind: args.kind,
+        dueAt: until,
+        topic: args.topic,
+        key: request.userId,
+        payload,
+        headers: { [HEADERS.deliveryId]: request.deliveryId, [HEADERS.eventId]: request.eventId, [HEADERS.correlationId]: request.eventId },
+        refId: request.deliveryId,
+        dedupeKey: args.dedupeKey,
+      }],
+      skipDuplicates: true,
+    }),
+  ];
+  if (args.message) {
+    ops.push(
+      prisma.smsMessage.update({
+        where: { id: args.message.id },
+        data: { status: 'scheduled', nextRetryAt: until, twilioErrorCode: args.message.errorCode, twilioErrorMessage: args.message.error },
+      }),
+    );
+  }
+  await prisma.$transaction(ops);
+}
+
+export interface NewAttempt {
+  deliveryId: string;
+  userId: string;
+  phoneNumber: string;
+  content: string;
+  templateId: string | null;
+  templateKey: string | null;
+  templateVars: Prisma.InputJsonValue | null;
+  priority: DeliveryRequest['priority'];
+  segments: number;
+  encoding: string;
+  maxAttempts: number;
+  /** Tracked short links in the content, written with the attempt. */
+  links: { code: string; url: string }[];
+  now: Date;
+}
+
+/**
+ * Records that a send is about to start (status "sending", attempt + 1) before the provider
+ * is called. Returns null when another instance already holds this attempt.
+ */
+export async function beginAttempt(prisma: PrismaClient, existing: { id: string; status: SmsStatus } | null, a: NewAttempt): Promise<{ id: string; attempt: number } | null> {
+  const common = {
+    messageContent: a.content,
+    templateKey: a.templateKey,
+    templateVars: a.templateVars ?? undefined,
+    segments: a.segments,
+    encoding: a.encoding,
+    sendStartedAt: a.now,
+    twilioSid: null,
+    twilioStatus: null,
+    nextRetryAt: null,
+  };
+  try {
+    return await prisma.$transaction(async (tx) => {
+      let id: string;
+      let attempt: number;
+      if (existing) {
+        const claimed = await tx.smsMessage.updateMany({
+          where: { id: existing.id, status: { in: ['pending', 'scheduled'] } },
+          data: { ...common, status: 'sending', attemptCount: { increment: 1 } },
+        });
+        if (claimed.count === 0) return null;
+        const row = await tx.smsMessage.findUniqueOrThrow({ where: { id: existing.id }, select: { attemptCount: true } });
+        id = existing.id;
+        attempt = row.attemptCount;
+      } else {
+        id = randomUUID();
+        attempt = 1;
+        await tx.smsMessage.create({
+          data: {
+            ...common,
+            id,
+            userId: a.userId,
+            phoneNumber: a.phoneNumber,
+            templateId: a.templateId,
+            priority: a.priority,
+            status: 'sending',
+            attemptCount: 1,
+            maxAttempts: a.maxAttempts,
+            notificationDeliveryId: a.deliveryId,
+          },
+        });
+      }
+      await tx.notificationDelivery.update({ where: { id: a.deliveryId }, data: { attempts: { increment: 1 }, channelIdentifier: a.phoneNumber } });
+      if (a.links.length > 0) {
+        await tx.smsClickTracking.createMany({
+          data: a.links.map((l) => ({ shortCode: l.code, destinationUrl: l.url, deliveryId: a.deliveryId, smsMessageId: id })),
+          skipDuplicates: true,
+        });
+      }
+      await tx.smsMessageEvent.create({ data: { smsMessageId: id, status: 'sending', attempt, source: 'adapter' } });
+      return { id, attempt };
+    });
+  } catch (err) {
+    if ((err as { code?: string }).code === 'P2002') return null; // a concurrent instance created it first
+    throw err;
+  }
+}
+
+/**
+ * The provider accepted the message. A status callback may already have moved the message
+ * further (it can arrive before this write): never move it back.
+ */
+export async function recordAccepted(prisma: PrismaClient, args: { messageId: string; deliveryId: string; sid: string; providerStatus: string; mapped: SmsStatus; now: Date; attempt: number }): Promise<void> {
+  await prisma.$transaction([
+    prisma.$executeRaw`
+      UPDATE sms_messages
+         SET twilio_sid = ${args.sid},
+             twilio_status = COALESCE(twilio_status, ${args.providerStatus}),
+             status = CASE WHEN status = 'sending' THEN ${args.mapped}::sms_status ELSE status END,
+             sent_at = COALESCE(sent_at, ${args.now}),
+             updated_at = now()
+       WHERE id = ${args.messageId}::uuid AND (twilio_sid IS NULL OR twilio_sid = ${args.sid})`,
+    prisma.$executeRaw`
+      UPDATE notification_deliveries
+         SET status = 'sent', external_id = ${args.sid}, sent_at = COALESCE(sent_at, ${args.now}), updated_at = now()
+       WHERE id = ${args.deliveryId}::uuid AND status IN ('pending', 'deferred')`,
+    prisma.smsMessageEvent.create({ data: { smsMessageId: args.messageId, status: args.mapped, twilioStatus: args.providerStatus, twilioSid: args.sid, attempt: args.attempt, source: 'adapter' } }),
+  ]);
+}

@@ -1,0 +1,75 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import formbody from '@fastify/formbody';
+import { Counter, type Registry } from 'prom-client';
+import type { PrismaClient } from '@hub/db';
+import type { Bus, RunningConsumer } from '@hub/bus';
+import { deliveryTopic, inboundSmsSchema, smsStatusSchema, TOPICS, type Clock } from '@hub/contracts';
+import type { Logger } from '@hub/logger';
+import { applyStatus } from './apply-status.ts';
+import { applyInbound } from './inbound.ts';
+import { registerWebhooks } from './webhooks.ts';
+
+export interface StatusIngestDeps {
+  bus: Bus;
+  prisma: PrismaClient;
+  log: Logger;
+  clock: Clock;
+  metrics: Registry;
+  authToken: string;
+  publicUrl: string;
+  helpText: string;
+}
+
+export interface StatusIngestService {
+  app: FastifyInstance;
+  ready: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Webhook HTTP server plus the consumers that apply statuses and inbound keywords in order. */
+export async function buildStatusIngest(deps: StatusIngestDeps): Promise<StatusIngestService> {
+  const app = Fastify({ loggerInstance: deps.log, bodyLimit: 64 * 1024, disableRequestLogging: true });
+  await app.register(formbody);
+  const rejections = new Counter({ name: 'hub_webhook_rejections_total', help: 'Webhooks refused (bad or missing signature)', labelNames: ['route', 'reason'] as const, registers: [deps.metrics] });
+  const received = new Counter({ name: 'hub_webhooks_received_total', help: 'Webhooks accepted', labelNames: ['route'] as const, registers: [deps.metrics] });
+  const applied = new Counter({ name: 'hub_sms_status_applied_total', help: 'Provider statuses processed, by outcome', labelNames: ['outcome'] as const, registers: [deps.metrics] });
+  registerWebhooks(app, { ...deps, rejections, received });
+  app.get('/health', async () => ({ status: 'ok' }));
+  app.get('/metrics', async (_req, reply) => reply.type(deps.metrics.contentType).send(await deps.metrics.metrics()));
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, request, reply) => {
+    const status = err.statusCode && err.statusCode < 500 ? err.statusCode : 503;
+    if (status >= 500) request.log.error({ err }, 'webhook handling failed');
+    void reply.code(status).send({ error: { code: status >= 500 ? 'unavailable' : (err.code ?? 'bad_request'), message: status >= 500 ? 'temporarily unavailable, retry' : err.message } });
+  });
+
+  const retryTopic = deps.bus.topic(deliveryTopic('sms'));
+  const statusConsumer: RunningConsumer = await deps.bus.consume({
+    groupId: 'status-ingest.status',
+    topic: TOPICS.smsStatus,
+    schema: smsStatusSchema,
+    partitionsConsumedConcurrently: 2,
+    handleBatch: async (messages) => {
+      for (const m of messages) {
+        const outcome = await applyStatus({ prisma: deps.prisma, log: deps.log, clock: deps.clock, retryTopic }, m.value);
+        applied.inc({ outcome });
+      }
+    },
+  });
+  const inboundConsumer: RunningConsumer = await deps.bus.consume({
+    groupId: 'status-ingest.inbound',
+    topic: TOPICS.smsInbound,
+    schema: inboundSmsSchema,
+    handleBatch: async (messages) => {
+      for (const m of messages) await applyInbound(deps, m.value);
+    },
+  });
+
+  return {
+    app,
+    ready: Promise.all([statusConsumer.ready, inboundConsumer.ready]).then(() => undefined),
+    stop: async () => {
+      await app.close();
+      await Promise.all([statusConsumer.stop(), inboundConsumer.stop()]);
+    },
+  };
+}

@@ -1,0 +1,19 @@
+import { systemClock } from '@hub/contracts';
+import { createInfra, runService } from '@hub/runtime';
+import { buildStatusIngest } from './app.ts';
+import { loadStatusIngestConfig } from './config.ts';
+
+const config = loadStatusIngestConfig();
+const infra = createInfra('status-ingest', config);
+await runService(infra.log, async () => {
+  const service = await buildStatusIngest({
+    ...infra,
+    clock: systemClock,
+    authToken: config.TWILIO_AUTH_TOKEN,
+    publicUrl: config.STATUS_INGEST_PUBLIC_URL,
+    helpText: config.SMS_HELP_TEXT,
+  });
+  const address = await service.app.listen({ port: config.PORT, host: config.HOST });
+  infra.log.info({ address }, 'status-ingest listening');
+  return { stop: async () => { await service.stop(); await infra.close(); } };
+});

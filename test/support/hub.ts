@@ -1,0 +1,149 @@
+import { randomBytes } from 'node:crypto';
+import { inject } from 'vitest';
+import { Bus, ensureHubTopics } from '@hub/bus';
+import { systemClock, type Clock, type TopicName } from '@hub/contracts';
+import { createPrisma, type PrismaClient } from '@hub/db';
+import { createLogger, type Logger } from '@hub/logger';
+import { createMetricsRegistry } from '@hub/runtime';
+import { createTwilioProvider, type SmsProvider } from '@hub/sms-provider';
+import { createTwilioSandbox, type TwilioSandbox } from '@hub/twilio-sandbox';
+import { createTestDatabase, freePort } from '@hub/testkit';
+import { buildGateway, createApiKey, type Scope } from '@hub/gateway';
+import { buildRouter } from '@hub/router';
+import { buildSmsAdapter } from '@hub/sms-adapter';
+import { buildStatusIngest } from '@hub/status-ingest';
+import { buildScheduler } from '@hub/scheduler';
+import type { FastifyInstance } from 'fastify';
+
+export interface HubOptions {
+  clock?: Clock;
+  /** Partitions per topic (fewer = faster group joins in tests). */
+  partitions?: number;
+  ratePerSecond?: number;
+  maxAttempts?: number;
+  allowedCountries?: string[];
+  footer?: 'first' | 'always' | 'never';
+}
+
+export interface TestHub {
+  prefix: string;
+  databaseUrl: string;
+  brokers: string[];
+  prisma: PrismaClient;
+  /** A bus of the test itself, for publishing and reading topics directly. */
+  bus: Bus;
+  sandbox: TwilioSandbox;
+  provider: SmsProvider;
+  gateway: FastifyInstance;
+  statusIngestUrl: string;
+  log: Logger;
+  apiKey(scopes?: Scope[]): Promise<string>;
+  stop(): Promise<void>;
+}
+
+const TEST_LOG_LEVEL = process.env.TEST_LOG_LEVEL ?? 'silent';
+
+/**
+ * Starts the whole hub in this process against the real broker and a fresh database:
+ * all five services, each with its own Kafka clients, a unique topic prefix, and the
+ * Twilio sandbox reached through the official SDK.
+ */
+export async function startHub(options: HubOptions = {}): Promise<TestHub> {
+  const brokers = inject('kafkaBrokers');
+  const db = await createTestDatabase(inject('baseDatabaseUrl'), inject('templateDatabase'));
+  const prefix = `t${randomBytes(4).toString('hex')}`;
+  const clock = options.clock ?? systemClock;
+  const log = createLogger({ service: 'test', level: TEST_LOG_LEVEL, pretty: false });
+  const closers: (() => Promise<unknown>)[] = [];
+  const newBus = (name: string) => {
+    const bus = new Bus({ clientId: `${prefix}-${name}`, brokers, topicPrefix: prefix, logger: log.child({ service: name }) });
+    closers.push(() => bus.close());
+    return bus;
+  };
+  const prisma = createPrisma(db.url, { poolMax: 10 });
+  const testBus = newBus('test');
+  const partitions = options.partitions ?? 2;
+  await ensureHubTopics(testBus, {
+    partitions: Object.fromEntries(
+      ['notify.events.v1', 'notify.deliveries.sms.v1', 'notify.sms.status.v1', 'notify.sms.inbound.v1', 'notify.schedule.v1'].map((t) => [t, partitions]),
+    ) as Record<TopicName, number>,
+  });
+
+  const sandbox = createTwilioSandbox({ logger: false });
+  await sandbox.start();
+  const provider = createTwilioProvider({
+    accountSid: sandbox.accountSid,
+    authToken: sandbox.authToken,
+    baseUrl: sandbox.url,
+    from: '+15005550006',
+    verifyServiceSid: 'VA00000000000000000000000000000000',
+    timeoutMs: 5_000,
+  });
+
+  const port = await freePort();
+  const statusIngestUrl = `http://127.0.0.1:${port}`;
+  const statusIngest = await buildStatusIngest({
+    bus: newBus('status-ingest'),
+    prisma,
+    log: log.child({ service: 'status-ingest' }),
+    clock,
+    metrics: createMetricsRegistry('status-ingest'),
+    authToken: sandbox.authToken,
+    publicUrl: statusIngestUrl,
+    helpText: 'Test hub help. Reply STOP to unsubscribe.',
+  });
+  await statusIngest.app.listen({ port, host: '127.0.0.1' });
+
+  const adapter = await buildSmsAdapter({
+    bus: newBus('sms-adapter'),
+    prisma,
+    log: log.child({ service: 'sms-adapter' }),
+    clock,
+    provider,
+    metrics: createMetricsRegistry('sms-adapter'),
+    ratePerSecond: options.ratePerSecond ?? 1_000,
+    templateCacheTtlMs: 0,
+    settings: {
+      statusCallbackBaseUrl: statusIngestUrl,
+      publicBaseUrl: 'http://127.0.0.1:3000',
+      from: '+15005550006',
+      maxAttempts: options.maxAttempts ?? 3,
+      allowedCountries: options.allowedCountries ?? ['US', 'CA', 'GB'],
+      footer: options.footer ?? 'never',
+      reconcileAfterMs: 2_000,
+    },
+  });
+  const router = await buildRouter({ bus: newBus('router'), prisma, log: log.child({ service: 'router' }), clock });
+  const scheduler = await buildScheduler({ bus: newBus('scheduler'), prisma, log: log.child({ service: 'scheduler' }), pollMs: 100, claimTimeoutMs: 5_000 });
+  const gateway = await buildGateway({
+    prisma,
+    bus: newBus('gateway'),
+    log: log.child({ service: 'gateway' }),
+    clock,
+    metrics: createMetricsRegistry('gateway'),
+    publicBaseUrl: 'http://127.0.0.1:3000',
+  });
+  await Promise.all([statusIngest.ready, adapter.ready, router.ready, scheduler.ready]);
+
+  return {
+    prefix,
+    databaseUrl: db.url,
+    brokers,
+    prisma,
+    bus: testBus,
+    sandbox,
+    provider,
+    gateway,
+    statusIngestUrl,
+    log,
+    apiKey: async (scopes: Scope[] = ['events:write', 'admin:write']) => (await createApiKey(prisma, 'test', scopes)).key,
+    stop: async () => {
+      await gateway.close();
+      await Promise.allSettled([router.stop(), adapter.stop(), scheduler.stop(), statusIngest.stop()]);
+      await Promise.allSettled(closers.map((c) => c()));
+      await sandbox.close();
+      await prisma.$disconnect();
+      await db.drop().catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,37 @@
+import type { PrismaClient } from '@hub/db';
+
+export interface SeedUser {
+  externalId: string;
+  phone?: string | null;
+  verified?: boolean;
+  optedOut?: boolean;
+  timezone?: string;
+  subscriptions?: string[];
+  prefs?: Partial<{
+    taskReminders: boolean;
+    dailyBriefSms: boolean;
+    urgentAlerts: boolean;
+    quietHoursStart: string | null;
+    quietHoursEnd: string | null;
+    dailySmsLimit: number;
+  }>;
+}
+
+/** Creates a recipient with SMS preferences and subscriptions (sms channel). */
+export async function seedUser(prisma: PrismaClient, u: SeedUser): Promise<string> {
+  const user = await prisma.user.create({ data: { externalId: u.externalId, timezone: u.timezone ?? 'UTC' } });
+  await prisma.userSmsPreferences.create({
+    data: {
+      userId: user.id,
+      phoneNumber: u.phone === undefined ? '+15005550006' : u.phone,
+      phoneVerified: u.verified ?? true,
+      phoneVerifiedAt: (u.verified ?? true) ? new Date() : null,
+      optedOut: u.optedOut ?? false,
+      ...u.prefs,
+    },
+  });
+  for (const eventType of u.subscriptions ?? ['task.reminder']) {
+    await prisma.notificationSubscription.create({ data: { userId: user.id, eventType, channels: ['sms'] } });
+  }
+  return user.id;
+}

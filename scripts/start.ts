@@ -52,7 +52,7 @@ try {
   log.info({ databaseUrl: databaseUrl.replace(/\/\/[^@]*@/, '//…@') }, 'migrating the database');
   await migrate({ databaseUrl, migrationsDir: path.join(root, 'prisma/migrations'), log: (m: string) => log.info(m) });
 
-  let brokers = env.KAFKA_BROKERS;
+  let brokers: string | undefined = env.KAFKA_BROKERS;
   if (!brokers) {
     log.info('starting a local Kafka broker (the first run downloads it from Maven Central)');
     broker = await startKafka({ dataDir: path.join(root, '.cache/kafka-data'), port: Number(env.KAFKA_PORT ?? 9092) });
@@ -124,7 +124,7 @@ try {
   }
   const example = `curl -s -X POST ${gatewayUrl}/v1/events \\
   -H 'authorization: Bearer ${apiKey}' -H 'content-type: application/json' \\
-  -d '{"id":"demo-'$(date +%s)'","type":"task.reminder","targetUserId":"demo-user","payload":{"task_title":"Try the hub","due_time":"5pm"}}'`;
+  -d '{"id":"demo-'$(date +%s)'","type":"task.reminder","targetUserId":"demo-user","payload":{"task_name":"Try the hub","due_time":"5pm"}}'`;
   console.log(`
 Notification hub is running.
   gateway        ${gatewayUrl}   (OpenAPI: ${gatewayUrl}/docs)

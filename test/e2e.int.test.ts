@@ -41,12 +41,12 @@ async function topicEnd(topic: string): Promise<number> {
 
 describe('walking skeleton: one SMS from event to delivered', () => {
   it('delivers an event posted over HTTP, with exactly one provider send', async () => {
-    const userId = await seedUser(hub.prisma, { externalId: 'http-user', phone: '+15005550006' });
+    const userId = await seedUser(hub.prisma, { externalId: 'http-user' });
     const res = await hub.gateway.inject({
       method: 'POST',
       url: '/v1/events',
       headers: { authorization: `Bearer ${apiKey}` },
-      payload: { id: 'evt-http-1', type: 'task.reminder', targetUserId: 'http-user', payload: { task_title: 'Write the report', due_time: '15:00' } },
+      payload: { id: 'evt-http-1', type: 'task.reminder', targetUserId: 'http-user', payload: { task_name: 'Write the report', due_time: 'at 15:00' } },
     });
     expect(res.statusCode).toBe(202);
     expect(res.json()).toMatchObject({ id: 'evt-http-1', status: 'accepted' });
@@ -60,7 +60,7 @@ describe('walking skeleton: one SMS from event to delivered', () => {
   });
 
   it('delivers an event published straight to Kafka by a plain producer', async () => {
-    const userId = await seedUser(hub.prisma, { externalId: 'kafka-user', phone: '+15005550006' });
+    const userId = await seedUser(hub.prisma, { externalId: 'kafka-user' });
     const kafka = new kafkajs.Kafka({ clientId: 'plain-producer', brokers: hub.brokers, logLevel: kafkajs.logLevel.NOTHING });
     const producer = kafka.producer();
     await producer.connect();
@@ -68,7 +68,7 @@ describe('walking skeleton: one SMS from event to delivered', () => {
       topic: hub.bus.topic(TOPICS.events),
       messages: [{
         key: 'kafka-user',
-        value: JSON.stringify({ id: 'evt-kafka-1', type: 'task.reminder', targetUserId: 'kafka-user', payload: { task_title: 'Kafka task' }, occurredAt: new Date().toISOString() }),
+        value: JSON.stringify({ id: 'evt-kafka-1', type: 'task.reminder', targetUserId: 'kafka-user', payload: { task_name: 'Kafka task', due_time: 'tomorrow' }, occurredAt: new Date().toISOString() }),
       }],
     });
     await producer.disconnect();
@@ -100,7 +100,7 @@ describe('walking skeleton: one SMS from event to delivered', () => {
   });
 
   it('sends a malformed Kafka message to the DLQ with the reason and keeps processing', async () => {
-    const userId = await seedUser(hub.prisma, { externalId: 'after-poison', phone: '+15005550006' });
+    const userId = await seedUser(hub.prisma, { externalId: 'after-poison' });
     const kafka = new kafkajs.Kafka({ clientId: 'poison-producer', brokers: hub.brokers, logLevel: kafkajs.logLevel.NOTHING });
     const producer = kafka.producer();
     await producer.connect();
@@ -111,7 +111,7 @@ describe('walking skeleton: one SMS from event to delivered', () => {
       messages: [
         { key: 'after-poison', value: '{not json', headers: { 'x-origin': 'test' } },
         { key: 'after-poison', value: JSON.stringify({ id: 'evt-no-type', occurredAt: new Date().toISOString() }) },
-        { key: 'after-poison', value: JSON.stringify({ id: 'evt-after-poison', type: 'task.reminder', targetUserId: 'after-poison', payload: { task_title: 'still works' }, occurredAt: new Date().toISOString() }) },
+        { key: 'after-poison', value: JSON.stringify({ id: 'evt-after-poison', type: 'task.reminder', targetUserId: 'after-poison', payload: { task_name: 'still works', due_time: 'now' }, occurredAt: new Date().toISOString() }) },
       ],
     });
     await producer.disconnect();
@@ -139,10 +139,10 @@ describe('walking skeleton: one SMS from event to delivered', () => {
   });
 
   it('refuses a status webhook with a wrong signature (403) and changes nothing', async () => {
-    const userId = await seedUser(hub.prisma, { externalId: 'sig-user', phone: '+15005550006' });
+    const userId = await seedUser(hub.prisma, { externalId: 'sig-user' });
     await hub.gateway.inject({
       method: 'POST', url: '/v1/events', headers: { authorization: `Bearer ${apiKey}` },
-      payload: { id: 'evt-sig-1', type: 'task.reminder', targetUserId: 'sig-user', payload: { task_title: 'sig' } },
+      payload: { id: 'evt-sig-1', type: 'task.reminder', targetUserId: 'sig-user', payload: { task_name: 'sig', due_time: 'soon' } },
     });
     const { sms } = await finalState(userId, 'evt-sig-1');
     const before = await topicEnd(TOPICS.smsStatus);

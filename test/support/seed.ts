@@ -17,13 +17,22 @@ export interface SeedUser {
   }>;
 }
 
+let phoneCounter = 0;
+
+/** A distinct US number per call (one verified owner per phone is enforced by the schema). */
+export function uniquePhone(): string {
+  phoneCounter += 1;
+  const n = (Date.now() + phoneCounter * 7919) % 10_000;
+  return `+1415555${String(n).padStart(4, '0')}`;
+}
+
 /** Creates a recipient with SMS preferences and subscriptions (sms channel). */
 export async function seedUser(prisma: PrismaClient, u: SeedUser): Promise<string> {
   const user = await prisma.user.create({ data: { externalId: u.externalId, timezone: u.timezone ?? 'UTC' } });
   await prisma.userSmsPreferences.create({
     data: {
       userId: user.id,
-      phoneNumber: u.phone === undefined ? '+15005550006' : u.phone,
+      phoneNumber: u.phone === undefined ? uniquePhone() : u.phone,
       phoneVerified: u.verified ?? true,
       phoneVerifiedAt: (u.verified ?? true) ? new Date() : null,
       optedOut: u.optedOut ?? false,

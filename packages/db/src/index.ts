@@ -1,1 +1,7 @@
-export {};
+export { PrismaClient, Prisma } from './generated/client.ts';
+export type * from './generated/client.ts';
+export * from './generated/enums.ts';
+export { createPrisma, type PrismaOptions } from './client.ts';
+export { migrate, ensureDatabase, MigrationError, type MigrateOptions, type MigrateResult } from './migrate.ts';
+export { createDatabaseFromTemplate, dropDatabase } from './admin.ts';
+export { recordOptIn, recordOptOut, type OptChange } from './opt-out.ts';

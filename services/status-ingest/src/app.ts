@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import formbody from '@fastify/formbody';
 import { Counter, type Registry } from 'prom-client';
 import type { PrismaClient } from '@hub/db';
@@ -28,7 +28,7 @@ export interface StatusIngestService {
 
 /** Webhook HTTP server plus the consumers that apply statuses and inbound keywords in order. */
 export async function buildStatusIngest(deps: StatusIngestDeps): Promise<StatusIngestService> {
-  const app = Fastify({ loggerInstance: deps.log, bodyLimit: 64 * 1024, disableRequestLogging: true });
+  const app = Fastify({ loggerInstance: deps.log as FastifyBaseLogger, bodyLimit: 64 * 1024, disableRequestLogging: true });
   await app.register(formbody);
   const rejections = new Counter({ name: 'hub_webhook_rejections_total', help: 'Webhooks refused (bad or missing signature)', labelNames: ['route', 'reason'] as const, registers: [deps.metrics] });
   const received = new Counter({ name: 'hub_webhooks_received_total', help: 'Webhooks accepted', labelNames: ['route'] as const, registers: [deps.metrics] });

@@ -65,7 +65,7 @@ export function registerDeliveryRoutes(app: FastifyInstance, deps: DeliveryRoute
   const write = requireScope(deps.prisma, 'admin:write');
 
   r.get('/v1/deliveries', {
-    preHandler: read,
+    onRequest: read,
     schema: { tags: ['deliveries'], summary: 'Search deliveries (newest first, cursor pagination)', querystring: listQuery },
   }, async (request, reply) => {
     const q = request.query;
@@ -93,7 +93,7 @@ export function registerDeliveryRoutes(app: FastifyInstance, deps: DeliveryRoute
   });
 
   r.get('/v1/deliveries/:id', {
-    preHandler: read,
+    onRequest: read,
     schema: { tags: ['deliveries'], summary: 'One delivery: event, message text, status history, retry schedule', params: idParams },
   }, async (request, reply) => {
     const d = await deps.prisma.notificationDelivery.findUnique({
@@ -128,7 +128,7 @@ export function registerDeliveryRoutes(app: FastifyInstance, deps: DeliveryRoute
   });
 
   r.post('/v1/deliveries/:id/resend', {
-    preHandler: write,
+    onRequest: write,
     schema: { tags: ['deliveries'], summary: 'Send a failed delivery again (a new attempt, now)', params: idParams },
   }, async (request, reply) => {
     const d = await deps.prisma.notificationDelivery.findUnique({ where: { id: request.params.id }, include: { event: true, smsMessages: true } });
@@ -155,7 +155,7 @@ export function registerDeliveryRoutes(app: FastifyInstance, deps: DeliveryRoute
   });
 
   r.post('/v1/deliveries/:id/cancel', {
-    preHandler: write,
+    onRequest: write,
     schema: { tags: ['deliveries'], summary: 'Cancel a delivery that has not been sent yet (scheduled, deferred or retrying)', params: idParams },
   }, async (request, reply) => {
     const d = await deps.prisma.notificationDelivery.findUnique({ where: { id: request.params.id }, include: { smsMessages: true } });

@@ -68,7 +68,7 @@ async function accept(deps: EventRouteDeps, input: z.infer<typeof eventInputSche
 export function registerEventRoutes(app: FastifyInstance, deps: EventRouteDeps): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.post('/v1/events', {
-    preHandler: requireScope(deps.prisma, 'events:write'),
+    onRequest: requireScope(deps.prisma, 'events:write'),
     schema: {
       tags: ['events'],
       summary: 'Publish one notification event (202 once Kafka acknowledged it)',
@@ -83,7 +83,7 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRouteDeps):
   });
 
   r.post('/v1/events/batch', {
-    preHandler: requireScope(deps.prisma, 'events:write'),
+    onRequest: requireScope(deps.prisma, 'events:write'),
     schema: {
       tags: ['events'],
       summary: 'Publish up to GATEWAY_MAX_BATCH events; each result says accepted, duplicate or conflict',

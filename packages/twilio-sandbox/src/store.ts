@@ -33,7 +33,7 @@ export const newSid = (prefix: string) => prefix + randomBytes(16).toString('hex
 
 /** Rough segment count for responses (the hub counts its own, precisely). */
 export function roughSegments(body: string): number {
-  const ucs2 = /[^\u0000-\u007f€£¥èéùìòÇØøÅå]/.test(body);
+  const ucs2 = /[^\p{ASCII}€£¥èéùìòÇØøÅå]/u.test(body);
   const single = ucs2 ? 70 : 160;
   const multi = ucs2 ? 67 : 153;
   return body.length <= single ? 1 : Math.ceil(body.length / multi);

@@ -5,7 +5,7 @@ import { systemClock, type Clock, type TopicName } from '@hub/contracts';
 import { createPrisma, type PrismaClient } from '@hub/db';
 import { createLogger, type Logger } from '@hub/logger';
 import { createMetricsRegistry } from '@hub/runtime';
-import { createTwilioProvider, type SmsProvider } from '@hub/sms-provider';
+import { createTwilioProvider, type PhoneVerifier, type SmsProvider } from '@hub/sms-provider';
 import { createTwilioSandbox, type TwilioSandbox } from '@hub/twilio-sandbox';
 import { createTestDatabase, freePort } from '@hub/testkit';
 import { buildGateway, createApiKey, type Scope } from '@hub/gateway';
@@ -33,7 +33,7 @@ export interface TestHub {
   /** A bus of the test itself, for publishing and reading topics directly. */
   bus: Bus;
   sandbox: TwilioSandbox;
-  provider: SmsProvider;
+  provider: SmsProvider & PhoneVerifier;
   gateway: FastifyInstance;
   statusIngestUrl: string;
   log: Logger;
@@ -114,7 +114,7 @@ export async function startHub(options: HubOptions = {}): Promise<TestHub> {
     },
   });
   const router = await buildRouter({ bus: newBus('router'), prisma, log: log.child({ service: 'router' }), clock });
-  const scheduler = await buildScheduler({ bus: newBus('scheduler'), prisma, log: log.child({ service: 'scheduler' }), pollMs: 100, claimTimeoutMs: 5_000 });
+  const scheduler = await buildScheduler({ bus: newBus('scheduler'), prisma, log: log.child({ service: 'scheduler' }), clock, pollMs: 100, claimTimeoutMs: 5_000 });
   const gateway = await buildGateway({
     prisma,
     bus: newBus('gateway'),
@@ -122,6 +122,7 @@ export async function startHub(options: HubOptions = {}): Promise<TestHub> {
     clock,
     metrics: createMetricsRegistry('gateway'),
     publicBaseUrl: 'http://127.0.0.1:3000',
+    provider,
   });
   await Promise.all([statusIngest.ready, adapter.ready, router.ready, scheduler.ready]);
 

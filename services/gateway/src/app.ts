@@ -13,7 +13,7 @@ import { registerErrorHandler } from './plugins/errors.ts';
 import { registerEventRoutes } from './routes/events.ts';
 import { registerLinkRoutes } from './routes/links.ts';
 import { registerDeliveryRoutes } from './routes/deliveries.ts';
-import type { SmsProvider } from '@hub/sms-provider';
+import type { PhoneVerifier, SmsProvider } from '@hub/sms-provider';
 
 export interface GatewayDeps {
   prisma: PrismaClient;
@@ -26,7 +26,7 @@ export interface GatewayDeps {
   rateLimitPerMinute?: number;
   maxBatch?: number;
   /** Twilio (or sandbox): cancelling natively scheduled messages, phone verification. */
-  provider?: SmsProvider;
+  provider?: SmsProvider & PhoneVerifier;
 }
 
 /** Builds the gateway's Fastify app; main.ts listens, tests call app.inject. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PrismaClient, Prisma } from '@hub/db';
 import { describeError, type Bus, type RunningConsumer } from '@hub/bus';
-import { scheduleRequestSchema, TOPICS } from '@hub/contracts';
+import { scheduleRequestSchema, systemClock, TOPICS, type Clock } from '@hub/contracts';
 import type { Logger } from '@hub/logger';
 import { claimDueJobs, completeJobs, recoverStaleClaims, releaseJobs } from './jobs.ts';
 
@@ -13,6 +13,8 @@ export interface SchedulerDeps {
   batchSize?: number;
   claimTimeoutMs?: number;
   instanceId?: string;
+  /** Decides what is due (tests move it by hand). */
+  clock?: Clock;
 }
 
 export interface SchedulerService {
@@ -37,7 +39,7 @@ export async function buildScheduler(deps: SchedulerDeps): Promise<SchedulerServ
   const tick = async (): Promise<number> => {
     let fired = 0;
     for (;;) {
-      const jobs = await claimDueJobs(deps.prisma, instanceId, batchSize);
+      const jobs = await claimDueJobs(deps.prisma, instanceId, batchSize, (deps.clock ?? systemClock).now());
       if (jobs.length === 0) return fired;
       const byTopic = new Map<string, typeof jobs>();
       for (const job of jobs) byTopic.set(job.topic, [...(byTopic.get(job.topic) ?? []), job]);

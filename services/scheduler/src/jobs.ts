@@ -15,13 +15,13 @@ export interface ClaimedJob {
  * Claims up to `limit` due jobs. FOR UPDATE SKIP LOCKED lets several schedulers share the
  * table: a row is claimed by exactly one of them.
  */
-export async function claimDueJobs(prisma: PrismaClient, instanceId: string, limit: number): Promise<ClaimedJob[]> {
+export async function claimDueJobs(prisma: PrismaClient, instanceId: string, limit: number, now: Date): Promise<ClaimedJob[]> {
   return prisma.$queryRaw<ClaimedJob[]>`
     UPDATE scheduled_jobs j
        SET status = 'claimed', claimed_at = now(), claimed_by = ${instanceId}, attempts = j.attempts + 1, updated_at = now()
      WHERE j.id IN (
            SELECT id FROM scheduled_jobs
-            WHERE status = 'pending' AND due_at <= now()
+            WHERE status = 'pending' AND due_at <= ${now}
             ORDER BY due_at
             LIMIT ${limit}
             FOR UPDATE SKIP LOCKED)

@@ -23,7 +23,11 @@ export interface HubOptions {
   maxAttempts?: number;
   allowedCountries?: string[];
   footer?: 'first' | 'always' | 'never';
+  /** Services NOT built in this process (a test runs them as child processes: crash tests). */
+  external?: ExternalService[];
 }
+
+export type ExternalService = 'sms-adapter' | 'router' | 'scheduler' | 'status-ingest';
 
 export interface TestHub {
   prefix: string;
@@ -38,6 +42,8 @@ export interface TestHub {
   statusIngestUrl: string;
   log: Logger;
   apiKey(scopes?: Scope[]): Promise<string>;
+  /** Environment for running a service of this hub as a child process. */
+  envFor(service: ExternalService, extra?: Record<string, string>): Record<string, string>;
   stop(): Promise<void>;
 }
 
@@ -56,7 +62,7 @@ export async function startHub(options: HubOptions = {}): Promise<TestHub> {
   const log = createLogger({ service: 'test', level: TEST_LOG_LEVEL, pretty: false });
   const closers: (() => Promise<unknown>)[] = [];
   const newBus = (name: string) => {
-    const bus = new Bus({ clientId: `${prefix}-${name}`, brokers, topicPrefix: prefix, logger: log.child({ service: name }) });
+    const bus = new Bus({ clientId: `${prefix}-${name}`, brokers, topicPrefix: prefix, logger: log.child({ service: name }), sessionTimeoutMs: 6_000 });
     closers.push(() => bus.close());
     return bus;
   };
@@ -94,7 +100,8 @@ export async function startHub(options: HubOptions = {}): Promise<TestHub> {
   });
   await statusIngest.app.listen({ port, host: '127.0.0.1' });
 
-  const adapter = await buildSmsAdapter({
+  const external = new Set(options.external ?? []);
+  const adapter = external.has('sms-adapter') ? null : await buildSmsAdapter({
     bus: newBus('sms-adapter'),
     prisma,
     log: log.child({ service: 'sms-adapter' }),
@@ -113,8 +120,8 @@ export async function startHub(options: HubOptions = {}): Promise<TestHub> {
       reconcileAfterMs: 2_000,
     },
   });
-  const router = await buildRouter({ bus: newBus('router'), prisma, log: log.child({ service: 'router' }), clock });
-  const scheduler = await buildScheduler({ bus: newBus('scheduler'), prisma, log: log.child({ service: 'scheduler' }), clock, pollMs: 100, claimTimeoutMs: 5_000 });
+  const router = external.has('router') ? null : await buildRouter({ bus: newBus('router'), prisma, log: log.child({ service: 'router' }), clock });
+  const scheduler = external.has('scheduler') ? null : await buildScheduler({ bus: newBus('scheduler'), prisma, log: log.child({ service: 'scheduler' }), clock, pollMs: 100, claimTimeoutMs: 5_000 });
   const gateway = await buildGateway({
     prisma,
     bus: newBus('gateway'),
@@ -124,7 +131,7 @@ export async function startHub(options: HubOptions = {}): Promise<TestHub> {
     publicBaseUrl: 'http://127.0.0.1:3000',
     provider,
   });
-  await Promise.all([statusIngest.ready, adapter.ready, router.ready, scheduler.ready]);
+  await Promise.all([statusIngest.ready, adapter?.ready, router?.ready, scheduler?.ready]);
 
   return {
     prefix,
@@ -137,10 +144,37 @@ export async function startHub(options: HubOptions = {}): Promise<TestHub> {
     gateway,
     statusIngestUrl,
     log,
+    envFor: (service, extra = {}) => ({
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      KAFKA_BROKERS: brokers.join(','),
+      KAFKA_TOPIC_PREFIX: prefix,
+      KAFKA_CLIENT_ID: `${prefix}-${service}-child`,
+      KAFKA_SESSION_TIMEOUT_MS: '6000',
+      DATABASE_URL: db.url,
+      DATABASE_POOL_MAX: '5',
+      LOG_LEVEL: process.env.TEST_CHILD_LOG_LEVEL ?? 'warn',
+      LOG_PRETTY: '0',
+      TWILIO_ACCOUNT_SID: sandbox.accountSid,
+      TWILIO_AUTH_TOKEN: sandbox.authToken,
+      TWILIO_BASE_URL: sandbox.url,
+      TWILIO_FROM_NUMBER: '+15005550006',
+      STATUS_CALLBACK_BASE_URL: statusIngestUrl,
+      STATUS_INGEST_PUBLIC_URL: statusIngestUrl,
+      PUBLIC_BASE_URL: 'http://127.0.0.1:3000',
+      SMS_RATE_PER_SECOND: String(options.ratePerSecond ?? 1_000),
+      SMS_ALLOWED_COUNTRIES: (options.allowedCountries ?? ['US', 'CA', 'GB']).join(','),
+      SMS_OPT_OUT_FOOTER: options.footer ?? 'never',
+      SMS_RECONCILE_AFTER_MS: '2000',
+      SMS_TEMPLATE_CACHE_TTL_MS: '0',
+      SCHEDULER_POLL_MS: '100',
+      SCHEDULER_CLAIM_TIMEOUT_MS: '3000',
+      ...extra,
+    }),
     apiKey: async (scopes: Scope[] = ['events:write', 'admin:write']) => (await createApiKey(prisma, 'test', scopes)).key,
     stop: async () => {
       await gateway.close();
-      await Promise.allSettled([router.stop(), adapter.stop(), scheduler.stop(), statusIngest.stop()]);
+      await Promise.allSettled([router?.stop(), adapter?.stop(), scheduler?.stop(), statusIngest.stop()]);
       await Promise.allSettled(closers.map((c) => c()));
       await sandbox.close();
       await prisma.$disconnect();

@@ -7,13 +7,15 @@ import { classifyFailure, describeError, PoisonMessageError } from './errors.ts'
 import type { ConsumedMessage, ConsumerSpec, Headers, OutgoingMessage, RunningConsumer } from './types.ts';
 import { toKafkaLogCreator } from './kafka-log.ts';
 
-const { Kafka, CompressionTypes } = kafkajs;
+const { Kafka, CompressionTypes, Partitioners } = kafkajs;
 
 export interface BusOptions {
   clientId: string;
   brokers: string[];
   topicPrefix?: string;
   logger: Logger;
+  /** Consumer session timeout: how soon a crashed member's partitions move (default 10 s). */
+  sessionTimeoutMs?: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -54,7 +56,13 @@ export class Bus {
 
   private producer(): Promise<Producer> {
     if (!this.producerPromise) {
-      const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      const producer = this.kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        // murmur2 keyed partitioning, as the Java client: other producers agree on a key's partition.
+        createPartitioner: Partitioners.DefaultPartitioner,
+      });
       this.producerPromise = producer.connect().then(
         () => producer,
         (err: unknown) => {
@@ -92,8 +100,8 @@ export class Bus {
       groupId: this.topic(spec.groupId),
       allowAutoTopicCreation: false,
       maxWaitTimeInMs: 100,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3_000,
+      sessionTimeout: this.options.sessionTimeoutMs ?? 10_000,
+      heartbeatInterval: Math.max(500, Math.floor((this.options.sessionTimeoutMs ?? 10_000) / 10)),
       retry: { initialRetryTime: 300, maxRetryTime: 5_000, retries: 10, restartOnFailure: async () => !this.closed },
     });
     this.consumers.add(consumer);

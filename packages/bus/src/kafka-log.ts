@@ -10,9 +10,8 @@ export function toKafkaLogCreator(log: Logger): logCreator {
     const { message, ...extra } = entry;
     const fields = { kafka: extra.logger, broker: extra.broker, error: extra.error };
     switch (level) {
+      // kafkajs logs every retried request at ERROR; the bus decides what is really an error.
       case logLevel.ERROR:
-        log.error(fields, message);
-        break;
       case logLevel.WARN:
         log.warn(fields, message);
         break;

@@ -2,6 +2,7 @@ import { Prisma, type PrismaClient } from '@hub/db';
 import type { Bus, ConsumedMessage } from '@hub/bus';
 import { deliveryRequestSchema, deliveryTopic, HEADERS, TOPICS, type Clock, type NotificationEvent } from '@hub/contracts';
 import type { Logger } from '@hub/logger';
+import { failpoint } from '@hub/runtime';
 import { channelAvailability } from './availability.ts';
 
 export interface FanOutDeps {
@@ -60,6 +61,7 @@ export async function routeEvent(deps: FanOutDeps, message: ConsumedMessage<Noti
     if (recipients.length === 0) break;
     total += await writeAndPublish(deps, event, recipients, correlationId);
     cursor = recipients[recipients.length - 1]!.user_id;
+    failpoint('router.after_chunk');
     await heartbeat();
     if (event.targetUserId || recipients.length < deps.chunkSize) break;
   }

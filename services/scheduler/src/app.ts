@@ -3,6 +3,7 @@ import type { PrismaClient, Prisma } from '@hub/db';
 import { describeError, type Bus, type RunningConsumer } from '@hub/bus';
 import { scheduleRequestSchema, systemClock, TOPICS, type Clock } from '@hub/contracts';
 import type { Logger } from '@hub/logger';
+import { failpoint } from '@hub/runtime';
 import { claimDueJobs, completeJobs, recoverStaleClaims, releaseJobs } from './jobs.ts';
 
 export interface SchedulerDeps {
@@ -41,6 +42,7 @@ export async function buildScheduler(deps: SchedulerDeps): Promise<SchedulerServ
     for (;;) {
       const jobs = await claimDueJobs(deps.prisma, instanceId, batchSize, (deps.clock ?? systemClock).now());
       if (jobs.length === 0) return fired;
+      failpoint('scheduler.after_claim');
       const byTopic = new Map<string, typeof jobs>();
       for (const job of jobs) byTopic.set(job.topic, [...(byTopic.get(job.topic) ?? []), job]);
       for (const [topic, group] of byTopic) {

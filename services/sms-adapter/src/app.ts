@@ -5,6 +5,7 @@ import { deliveryRequestSchema, deliveryTopic, type Clock } from '@hub/contracts
 import type { Logger } from '@hub/logger';
 import type { SmsProvider } from '@hub/sms-provider';
 import { Counter, type Registry } from 'prom-client';
+import { failpoint } from '@hub/runtime';
 import { deliver, type DeliverSettings } from './deliver.ts';
 import { TemplateStore } from './template-store.ts';
 import { TokenBucket } from './rate-limiter.ts';
@@ -61,6 +62,7 @@ export async function buildSmsAdapter(deps: SmsAdapterDeps): Promise<SmsAdapterS
           for (const m of list) outcomes.inc({ outcome: await deliver(deliverDeps, m.value) });
         }),
       );
+      failpoint('sms.before_commit');
     },
   });
   return { ready: consumer.ready, templates, stop: () => consumer.stop() };

@@ -16,6 +16,8 @@ export const smsAdapterEnv = z.object({
   /** Append "Reply STOP to unsubscribe" to the first message sent to a number. */
   SMS_OPT_OUT_FOOTER: z.enum(['first', 'always', 'never']).default('first'),
   SMS_TEMPLATE_CACHE_TTL_MS: z.coerce.number().int().min(0).default(30_000),
+  /** A send whose outcome is unknown waits this long for its callback before a provider lookup. */
+  SMS_RECONCILE_AFTER_MS: z.coerce.number().int().min(100).default(60_000),
   SMS_PARTITIONS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(3),
 });
 

@@ -9,6 +9,7 @@ import type { TemplateStore } from './template-store.ts';
 import type { TokenBucket } from './rate-limiter.ts';
 import { beginAttempt, markFailed, markSkipped, recordAccepted, scheduleAgain } from './transitions.ts';
 import { recordOptOut } from '@hub/db';
+import { failpoint } from '@hub/runtime';
 
 export interface DeliverSettings {
   statusCallbackBaseUrl: string;
@@ -142,6 +143,7 @@ async function send(deps: DeliverDeps, request: DeliveryRequest, msg: Outgoing, 
   const { settings } = deps;
   await deps.limiter.take();
   try {
+    failpoint('sms.before_send');
     const result = await deps.provider.send({
       to: msg.phoneNumber,
       body: msg.body,
@@ -149,6 +151,7 @@ async function send(deps: DeliverDeps, request: DeliveryRequest, msg: Outgoing, 
       messagingServiceSid: settings.messagingServiceSid,
       statusCallback: `${settings.statusCallbackBaseUrl.replace(/\/$/, '')}/webhooks/twilio/status?mid=${msg.id}`,
     });
+    failpoint('sms.after_send');
     const mapped = mapTwilioStatus(result.status) ?? 'queued';
     await recordAccepted(deps.prisma, { messageId: msg.id, deliveryId: request.deliveryId, sid: result.sid, providerStatus: result.status, mapped, now: deps.clock.now(), attempt: msg.attempt });
     log.info({ messageId: msg.id, sid: result.sid, attempt: msg.attempt }, 'sms accepted by provider');

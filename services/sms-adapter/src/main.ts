@@ -31,7 +31,7 @@ await runService(infra.log, async () => {
       maxAttempts: config.SMS_MAX_ATTEMPTS,
       allowedCountries: config.SMS_ALLOWED_COUNTRIES,
       footer: config.SMS_OPT_OUT_FOOTER,
-      reconcileAfterMs: 60_000,
+      reconcileAfterMs: config.SMS_RECONCILE_AFTER_MS,
     },
   });
   infra.log.info('sms-adapter started');

@@ -1,10 +1,11 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import formbody from '@fastify/formbody';
 import { Counter, type Registry } from 'prom-client';
 import type { PrismaClient } from '@hub/db';
 import type { Bus, RunningConsumer } from '@hub/bus';
 import { deliveryTopic, inboundSmsSchema, smsStatusSchema, TOPICS, type Clock } from '@hub/contracts';
 import type { Logger } from '@hub/logger';
+import { failpoint } from '@hub/runtime';
 import { applyStatus } from './apply-status.ts';
 import { applyInbound } from './inbound.ts';
 import { registerWebhooks } from './webhooks.ts';
@@ -28,7 +29,7 @@ export interface StatusIngestService {
 
 /** Webhook HTTP server plus the consumers that apply statuses and inbound keywords in order. */
 export async function buildStatusIngest(deps: StatusIngestDeps): Promise<StatusIngestService> {
-  const app = Fastify({ loggerInstance: deps.log as FastifyBaseLogger, bodyLimit: 64 * 1024, disableRequestLogging: true });
+  const app = Fastify({ loggerInstance: deps.log as FastifyBaseLogger, bodyLimit: 64 * 1024, logController: new LogController({ disableRequestLogging: true }) });
   await app.register(formbody);
   const rejections = new Counter({ name: 'hub_webhook_rejections_total', help: 'Webhooks refused (bad or missing signature)', labelNames: ['route', 'reason'] as const, registers: [deps.metrics] });
   const received = new Counter({ name: 'hub_webhooks_received_total', help: 'Webhooks accepted', labelNames: ['route'] as const, registers: [deps.metrics] });
@@ -52,6 +53,7 @@ export async function buildStatusIngest(deps: StatusIngestDeps): Promise<StatusI
       for (const m of messages) {
         const outcome = await applyStatus({ prisma: deps.prisma, log: deps.log, clock: deps.clock, retryTopic }, m.value);
         applied.inc({ outcome });
+        failpoint('status.after_apply');
       }
     },
   });

@@ -88,7 +88,8 @@ export async function startHub(options: HubOptions = {}): Promise<TestHub> {
 
   const port = await freePort();
   const statusIngestUrl = `http://127.0.0.1:${port}`;
-  const statusIngest = await buildStatusIngest({
+  const external = new Set(options.external ?? []);
+  const statusIngest = external.has('status-ingest') ? null : await buildStatusIngest({
     bus: newBus('status-ingest'),
     prisma,
     log: log.child({ service: 'status-ingest' }),
@@ -98,9 +99,8 @@ export async function startHub(options: HubOptions = {}): Promise<TestHub> {
     publicUrl: statusIngestUrl,
     helpText: 'Test hub help. Reply STOP to unsubscribe.',
   });
-  await statusIngest.app.listen({ port, host: '127.0.0.1' });
+  await statusIngest?.app.listen({ port, host: '127.0.0.1' });
 
-  const external = new Set(options.external ?? []);
   const adapter = external.has('sms-adapter') ? null : await buildSmsAdapter({
     bus: newBus('sms-adapter'),
     prisma,
@@ -110,6 +110,8 @@ export async function startHub(options: HubOptions = {}): Promise<TestHub> {
     metrics: createMetricsRegistry('sms-adapter'),
     ratePerSecond: options.ratePerSecond ?? 1_000,
     templateCacheTtlMs: 0,
+    reconcileStaleAfterMs: 3_000,
+    reconcileIntervalMs: 1_000,
     settings: {
       statusCallbackBaseUrl: statusIngestUrl,
       publicBaseUrl: 'http://127.0.0.1:3000',
@@ -131,7 +133,7 @@ export async function startHub(options: HubOptions = {}): Promise<TestHub> {
     publicBaseUrl: 'http://127.0.0.1:3000',
     provider,
   });
-  await Promise.all([statusIngest.ready, adapter?.ready, router?.ready, scheduler?.ready]);
+  await Promise.all([statusIngest?.ready, adapter?.ready, router?.ready, scheduler?.ready]);
 
   return {
     prefix,
@@ -166,6 +168,9 @@ export async function startHub(options: HubOptions = {}): Promise<TestHub> {
       SMS_ALLOWED_COUNTRIES: (options.allowedCountries ?? ['US', 'CA', 'GB']).join(','),
       SMS_OPT_OUT_FOOTER: options.footer ?? 'never',
       SMS_RECONCILE_AFTER_MS: '2000',
+      SMS_STALE_AFTER_MS: '3000',
+      SMS_RECONCILE_INTERVAL_MS: '1000',
+      ...(service === 'status-ingest' ? { PORT: String(port), HOST: '127.0.0.1' } : {}),
       SMS_TEMPLATE_CACHE_TTL_MS: '0',
       SCHEDULER_POLL_MS: '100',
       SCHEDULER_CLAIM_TIMEOUT_MS: '3000',
@@ -174,7 +179,7 @@ export async function startHub(options: HubOptions = {}): Promise<TestHub> {
     apiKey: async (scopes: Scope[] = ['events:write', 'admin:write']) => (await createApiKey(prisma, 'test', scopes)).key,
     stop: async () => {
       await gateway.close();
-      await Promise.allSettled([router?.stop(), adapter?.stop(), scheduler?.stop(), statusIngest.stop()]);
+      await Promise.allSettled([router?.stop(), adapter?.stop(), scheduler?.stop(), statusIngest?.stop()]);
       await Promise.allSettled(closers.map((c) => c()));
       await sandbox.close();
       await prisma.$disconnect();

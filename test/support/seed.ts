@@ -44,3 +44,19 @@ export async function seedUser(prisma: PrismaClient, u: SeedUser): Promise<strin
   }
   return user.id;
 }
+
+/**
+ * Many verified subscribers at once (one SQL statement per table): for broadcasts.
+ * Phones are +1 212 7xx xxxx, distinct per index; `offset` keeps batches apart.
+ */
+export async function seedSubscribers(prisma: PrismaClient, eventType: string, count: number, tag: string, offset = 0): Promise<void> {
+  await prisma.$executeRaw`
+    INSERT INTO users (external_id) SELECT ${tag} || '-' || g FROM generate_series(1, ${count}) g`;
+  await prisma.$executeRaw`
+    INSERT INTO user_sms_preferences (user_id, phone_number, phone_verified, phone_verified_at)
+    SELECT u.id, '+1212' || lpad((7000000 + ${offset} + row_number() OVER (ORDER BY u.external_id))::text, 7, '0'), true, now()
+      FROM users u WHERE u.external_id LIKE ${tag} || '-%'`;
+  await prisma.$executeRaw`
+    INSERT INTO notification_subscriptions (user_id, event_type, channels)
+    SELECT u.id, ${eventType}, ARRAY['sms'] FROM users u WHERE u.external_id LIKE ${tag} || '-%'`;
+}

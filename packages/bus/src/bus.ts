@@ -108,6 +108,22 @@ export class Bus {
     let markReady: () => void = () => undefined;
     const ready = new Promise<void>((resolve) => (markReady = resolve));
     consumer.on(consumer.events.GROUP_JOIN, () => markReady());
+    let replacement: RunningConsumer | null = null;
+    // kafkajs gives up on a non-retriable crash (e.g. a commit after the group moved on):
+    // never leave a partition unconsumed, start a fresh consumer in the same group.
+    consumer.on(consumer.events.CRASH, (event) => {
+      if (event.payload.restart || this.closed || !this.consumers.has(consumer)) return;
+      this.log.error({ err: describeError(event.payload.error), groupId: spec.groupId }, 'consumer crashed; starting a new one');
+      this.consumers.delete(consumer);
+      void consumer.disconnect().catch(() => undefined).then(async () => {
+        await sleep(1_000);
+        if (this.closed) return;
+        replacement = await this.consume(spec).catch((err: unknown) => {
+          this.log.error({ err: describeError(err) }, 'restarting the consumer failed');
+          return null;
+        });
+      });
+    });
     await consumer.connect();
     const fullTopic = this.topic(spec.topic);
     await consumer.subscribe({ topics: [fullTopic], fromBeginning: spec.fromBeginning ?? true });
@@ -146,6 +162,7 @@ export class Bus {
       stop: async () => {
         this.consumers.delete(consumer);
         await consumer.disconnect();
+        await replacement?.stop();
       },
     };
   }
@@ -191,7 +208,7 @@ export class Bus {
     let delay = 200;
     for (;;) {
       try {
-        await spec.handleBatch(messages, ctx);
+        await withHeartbeats(ctx, () => spec.handleBatch(messages, ctx));
         return;
       } catch (err) {
         const kind = classifyFailure(err);
@@ -269,6 +286,16 @@ export class Bus {
       this.producerPromise = null;
       await producer?.disconnect();
     }
+  }
+}
+
+/** Keeps the group membership alive while a long batch runs (kafkajs only heartbeats when asked). */
+async function withHeartbeats<T>(ctx: { heartbeat(): Promise<void> }, fn: () => Promise<T>): Promise<T> {
+  const timer = setInterval(() => void ctx.heartbeat().catch(() => undefined), 1_000);
+  try {
+    return await fn();
+  } finally {
+    clearInterval(timer);
   }
 }
 

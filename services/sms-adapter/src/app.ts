@@ -9,6 +9,7 @@ import { failpoint } from '@hub/runtime';
 import { deliver, type DeliverSettings } from './deliver.ts';
 import { TemplateStore } from './template-store.ts';
 import { TokenBucket } from './rate-limiter.ts';
+import { startReconciler } from './reconciler.ts';
 
 export interface SmsAdapterDeps {
   bus: Bus;
@@ -22,6 +23,9 @@ export interface SmsAdapterDeps {
   templateCacheTtlMs?: number;
   partitionsConcurrency?: number;
   random?: () => number;
+  /** Lost-callback recovery: look up accepted messages still not final after this long. */
+  reconcileStaleAfterMs?: number;
+  reconcileIntervalMs?: number;
 }
 
 export interface SmsAdapterService {
@@ -65,5 +69,17 @@ export async function buildSmsAdapter(deps: SmsAdapterDeps): Promise<SmsAdapterS
       failpoint('sms.before_commit');
     },
   });
-  return { ready: consumer.ready, templates, stop: () => consumer.stop() };
+  const reconciler = startReconciler({
+    prisma: deps.prisma, bus: deps.bus, log: deps.log, clock: deps.clock, provider: deps.provider,
+    staleAfterMs: deps.reconcileStaleAfterMs ?? 10 * 60_000,
+    intervalMs: deps.reconcileIntervalMs ?? 30_000,
+  });
+  return {
+    ready: consumer.ready,
+    templates,
+    stop: async () => {
+      await reconciler.stop();
+      await consumer.stop();
+    },
+  };
 }

@@ -18,6 +18,9 @@ export const smsAdapterEnv = z.object({
   SMS_TEMPLATE_CACHE_TTL_MS: z.coerce.number().int().min(0).default(30_000),
   /** A send whose outcome is unknown waits this long for its callback before a provider lookup. */
   SMS_RECONCILE_AFTER_MS: z.coerce.number().int().min(100).default(60_000),
+  /** Accepted messages with no final status after this long are looked up at the provider. */
+  SMS_STALE_AFTER_MS: z.coerce.number().int().min(1_000).default(10 * 60_000),
+  SMS_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(500).default(30_000),
   SMS_PARTITIONS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(3),
 });
 

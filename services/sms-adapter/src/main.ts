@@ -23,6 +23,8 @@ await runService(infra.log, async () => {
     ratePerSecond: config.SMS_RATE_PER_SECOND,
     templateCacheTtlMs: config.SMS_TEMPLATE_CACHE_TTL_MS,
     partitionsConcurrency: config.SMS_PARTITIONS_CONCURRENCY,
+    reconcileStaleAfterMs: config.SMS_STALE_AFTER_MS,
+    reconcileIntervalMs: config.SMS_RECONCILE_INTERVAL_MS,
     settings: {
       statusCallbackBaseUrl: config.STATUS_CALLBACK_BASE_URL,
       publicBaseUrl: config.PUBLIC_BASE_URL,

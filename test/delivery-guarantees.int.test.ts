@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '@hub/testkit';
+import { startHub, type TestHub } from './support/hub.ts';
+import { seedUser, uniquePhone } from './support/seed.ts';
+import { spawnService, type ServiceProcess } from './support/processes.ts';
+
+let hub: TestHub;
+let apiKey: string;
+const children: ServiceProcess[] = [];
+
+beforeAll(async () => {
+  hub = await startHub({ external: ['sms-adapter'] });
+  apiKey = await hub.apiKey(['events:write']);
+  children.push(spawnService('sms-adapter', hub.envFor('sms-adapter')));
+});
+afterAll(async () => {
+  await Promise.allSettled(children.map((c) => c.kill()));
+  await hub?.stop();
+});
+
+async function post(id: string, target: string) {
+  const res = await hub.gateway.inject({
+    method: 'POST', url: '/v1/events', headers: { authorization: `Bearer ${apiKey}` },
+    payload: { id, type: 'task.reminder', targetUserId: target, payload: { task_name: id, due_time: 'soon' } },
+  });
+  expect(res.statusCode).toBe(202);
+}
+
+async function finalOf(eventId: string) {
+  return waitFor(async () => {
+    const d = await hub.prisma.notificationDelivery.findFirst({ where: { eventId }, include: { smsMessages: { include: { events: true } } } });
+    return d && ['delivered', 'failed'].includes(d.status) ? d : null;
+  }, { timeoutMs: 30_000, what: `${eventId} final` });
+}
+
+describe('callbacks late, twice and out of order', () => {
+  it('duplicated and reordered callbacks leave the same final state as the clean sequence', async () => {
+    const clean = uniquePhone();
+    const messy = uniquePhone();
+    const failing = uniquePhone();
+    await seedUser(hub.prisma, { externalId: 'cb-clean', phone: clean });
+    await seedUser(hub.prisma, { externalId: 'cb-messy', phone: messy });
+    await seedUser(hub.prisma, { externalId: 'cb-fail', phone: failing });
+    hub.sandbox.setScenario(messy, { duplicate: true, outOfOrder: true });
+    hub.sandbox.setScenario(failing, { outcome: 'undelivered', errorCode: 30005, duplicate: true, outOfOrder: true });
+    await post('cb-clean-1', 'cb-clean');
+    await post('cb-messy-1', 'cb-messy');
+    await post('cb-fail-1', 'cb-fail');
+    const a = await finalOf('cb-clean-1');
+    const b = await finalOf('cb-messy-1');
+    const c = await finalOf('cb-fail-1');
+    await hub.sandbox.drain();
+    // Let every duplicate be applied, then compare.
+    await waitFor(async () => (await hub.prisma.smsMessageEvent.count({ where: { smsMessageId: b.smsMessages[0]!.id, source: 'callback' } })) >= 6, { what: 'all 6 messy callbacks recorded' });
+    const [ra, rb, rc] = await Promise.all([a, b, c].map((d) => hub.prisma.notificationDelivery.findUniqueOrThrow({ where: { id: d.id }, include: { smsMessages: true } })));
+    expect(ra!.status).toBe('delivered');
+    expect(rb!.status).toBe(ra!.status);
+    expect(rb!.smsMessages[0]!.status).toBe(ra!.smsMessages[0]!.status);
+    expect(rb!.deliveredAt).not.toBeNull();
+    const applied = await hub.prisma.smsMessageEvent.findMany({ where: { smsMessageId: b.smsMessages[0]!.id, source: 'callback' } });
+    expect(applied.filter((e) => e.applied).map((e) => e.status)).toEqual(['delivered']);
+    // 30005 (unknown destination) is permanent: failed once, no retry, the duplicates change nothing.
+    expect(rc!.status).toBe('failed');
+    expect(rc!.lastErrorCode).toBe('30005');
+    expect(rc!.smsMessages[0]!.status).toBe('undelivered');
+    expect(hub.sandbox.sends().filter((s) => s.to === failing)).toHaveLength(1);
+  });
+});
+
+describe('two sms-adapter instances and a rebalance mid-stream', () => {
+  it('sends every delivery exactly once and leaves nothing stuck', async () => {
+    const n = 60;
+    for (let i = 0; i < n; i++) await seedUser(hub.prisma, { externalId: `rb-${i}` });
+    for (let i = 0; i < n; i++) {
+      if (i === 15) children.push(spawnService('sms-adapter', hub.envFor('sms-adapter', { KAFKA_CLIENT_ID: `${hub.prefix}-second` })));
+      if (i === 40) await children[0]!.stop(); // the first instance leaves: another rebalance
+      await post(`rb-e${i}`, `rb-${i}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const rows = await waitFor(async () => {
+      const list = await hub.prisma.notificationDelivery.findMany({ where: { eventId: { startsWith: 'rb-e' } }, include: { smsMessages: true } });
+      return list.length === n && list.every((d) => d.status === 'delivered') ? list : null;
+    }, { timeoutMs: 60_000, what: `${n} deliveries delivered across the rebalance` });
+    await hub.sandbox.drain();
+    const counts = new Map<string, number>();
+    for (const s of hub.sandbox.sends()) if (s.messageId) counts.set(s.messageId, (counts.get(s.messageId) ?? 0) + 1);
+    for (const d of rows) expect(counts.get(d.smsMessages[0]!.id)).toBe(1);
+  }, 120_000);
+});

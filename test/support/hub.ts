@@ -25,6 +25,8 @@ export interface HubOptions {
   footer?: 'first' | 'always' | 'never';
   /** Services NOT built in this process (a test runs them as child processes: crash tests). */
   external?: ExternalService[];
+  /** Another broker than the suite's (tests that restart Kafka start their own). */
+  brokers?: string[];
 }
 
 export type ExternalService = 'sms-adapter' | 'router' | 'scheduler' | 'status-ingest';
@@ -55,7 +57,7 @@ const TEST_LOG_LEVEL = process.env.TEST_LOG_LEVEL ?? 'silent';
  * Twilio sandbox reached through the official SDK.
  */
 export async function startHub(options: HubOptions = {}): Promise<TestHub> {
-  const brokers = inject('kafkaBrokers');
+  const brokers = options.brokers ?? inject('kafkaBrokers');
   const db = await createTestDatabase(inject('baseDatabaseUrl'), inject('templateDatabase'));
   const prefix = `t${randomBytes(4).toString('hex')}`;
   const clock = options.clock ?? systemClock;

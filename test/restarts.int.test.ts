@@ -1,0 +1,91 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startKafka, type KafkaBroker } from '@hub/kafka-local';
+import { waitFor } from '@hub/testkit';
+import { startHub, type TestHub } from './support/hub.ts';
+import { seedUser } from './support/seed.ts';
+
+/**
+ * Restart Kafka, then cut PostgreSQL off, during a steady stream of events: every accepted
+ * event is delivered exactly once and the services reconnect on their own.
+ */
+let broker: KafkaBroker | null = null;
+let hub: TestHub | null = null;
+const dataDir = mkdtempSync(path.join(tmpdir(), 'hub-restart-kafka-'));
+
+afterAll(async () => {
+  await hub?.stop();
+  await broker?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+/** Posts like a well-behaved client: a 5xx is retried with the same event id. */
+async function postWithRetry(h: TestHub, key: string, id: string, target: string): Promise<number> {
+  for (let attempt = 0; attempt < 120; attempt++) {
+    const res = await h.gateway.inject({
+      method: 'POST', url: '/v1/events', headers: { authorization: `Bearer ${key}` },
+      payload: { id, type: 'task.reminder', targetUserId: target, payload: { task_name: id, due_time: 'now' } },
+    }).catch(() => null);
+    if (res && res.statusCode === 202) return attempt;
+    if (res && res.statusCode < 500) throw new Error(`unexpected ${res.statusCode}: ${res.body}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`event ${id} was never accepted`);
+}
+
+async function expectDeliveredOnce(h: TestHub, ids: string[]) {
+  const rows = await waitFor(async () => {
+    const list = await h.prisma.notificationDelivery.findMany({ where: { eventId: { in: ids } }, include: { smsMessages: true } });
+    return list.length === ids.length && list.every((d) => d.status === 'delivered') ? list : null;
+  }, { timeoutMs: 90_000, what: `${ids.length} events delivered` });
+  await h.sandbox.drain();
+  const counts = new Map<string, number>();
+  for (const s of h.sandbox.sends()) if (s.messageId) counts.set(s.messageId, (counts.get(s.messageId) ?? 0) + 1);
+  for (const d of rows) expect(counts.get(d.smsMessages[0]!.id), `sends of ${d.eventId}`).toBe(1);
+}
+
+describe('infrastructure restarts during a steady stream', { timeout: 240_000 }, () => {
+  it('loses nothing when the Kafka broker restarts', async () => {
+    broker = await startKafka({ dataDir });
+    hub = await startHub({ brokers: broker.brokers });
+    const key = await hub.apiKey(['events:write']);
+    const ids: string[] = [];
+    for (let i = 0; i < 30; i++) await seedUser(hub.prisma, { externalId: `kr-${i}` });
+    for (let i = 0; i < 30; i++) {
+      if (i === 10) await broker.restart();
+      ids.push(`kr-e${i}`);
+      await postWithRetry(hub, key, `kr-e${i}`, `kr-${i}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await expectDeliveredOnce(hub, ids);
+  });
+
+  it('loses nothing when PostgreSQL refuses connections for a while', async () => {
+    const h = hub!;
+    const key = await h.apiKey(['events:write']);
+    const dbName = new URL(h.databaseUrl).pathname.slice(1);
+    const admin = new pg.Client({ connectionString: h.databaseUrl.replace(`/${dbName}`, '/postgres') });
+    await admin.connect();
+    const ids: string[] = [];
+    let retried = 0;
+    for (let i = 0; i < 20; i++) await seedUser(h.prisma, { externalId: `pr-${i}` });
+    for (let i = 0; i < 20; i++) {
+      if (i === 8) {
+        // An outage as the services see it: every connection dropped, new ones refused.
+        await admin.query(`ALTER DATABASE "${dbName}" WITH ALLOW_CONNECTIONS false`);
+        await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [dbName]);
+        setTimeout(() => void admin.query(`ALTER DATABASE "${dbName}" WITH ALLOW_CONNECTIONS true`), 4_000);
+      }
+      ids.push(`pr-e${i}`);
+      retried += await postWithRetry(h, key, `pr-e${i}`, `pr-${i}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await admin.query(`ALTER DATABASE "${dbName}" WITH ALLOW_CONNECTIONS true`);
+    await admin.end();
+    await expectDeliveredOnce(h, ids);
+    expect(retried, 'the gateway should have refused events while the database was away').toBeGreaterThan(0);
+  });
+});

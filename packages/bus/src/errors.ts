@@ -29,7 +29,7 @@ const TRANSIENT_CODES = new Set([
   // PostgreSQL: connection exceptions, shutdown, too many connections, serialization, deadlock
   '08000', '08001', '08003', '08004', '08006', '57P01', '57P02', '57P03', '53300', '40001', '40P01',
   // Prisma: can't reach / closed / timed out / pool timeout / transaction conflict
-  'P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2034',
+  'P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2028', 'P2034',
 ]);
 
 const TRANSIENT_NAMES = new Set([

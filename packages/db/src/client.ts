@@ -8,5 +8,6 @@ export interface PrismaOptions {
 /** A Prisma client on node-postgres (no query-engine binary). */
 export function createPrisma(databaseUrl: string, options: PrismaOptions = {}): PrismaClient {
   const adapter = new PrismaPg({ connectionString: databaseUrl, max: options.poolMax ?? 10, connectionTimeoutMillis: 5_000 });
-  return new PrismaClient({ adapter });
+  // Under load a transaction may wait for a pooled connection: wait longer than Prisma's 2 s default.
+  return new PrismaClient({ adapter, transactionOptions: { maxWait: 10_000, timeout: 15_000 } });
 }

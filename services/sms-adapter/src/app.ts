@@ -23,6 +23,8 @@ export interface SmsAdapterDeps {
   templateCacheTtlMs?: number;
   partitionsConcurrency?: number;
   random?: () => number;
+  /** Users whose deliveries are handled at once within a partition batch (default 8). */
+  userConcurrency?: number;
   /** Lost-callback recovery: look up accepted messages still not final after this long. */
   reconcileStaleAfterMs?: number;
   reconcileIntervalMs?: number;
@@ -61,11 +63,14 @@ export async function buildSmsAdapter(deps: SmsAdapterDeps): Promise<SmsAdapterS
       // without races. Different users' requests are sent concurrently.
       const byUser = new Map<string, typeof messages>();
       for (const m of messages) byUser.set(m.value.userId, [...(byUser.get(m.value.userId) ?? []), m]);
-      await Promise.all(
-        [...byUser.values()].map(async (list) => {
+      const queues = [...byUser.values()];
+      const worker = async () => {
+        for (let list = queues.shift(); list; list = queues.shift()) {
           for (const m of list) outcomes.inc({ outcome: await deliver(deliverDeps, m.value) });
-        }),
-      );
+        }
+      };
+      // Bounded concurrency: a few users at a time keeps the connection pool from starving.
+      await Promise.all(Array.from({ length: Math.min(deps.userConcurrency ?? 8, queues.length) }, worker));
       failpoint('sms.before_commit');
     },
   });

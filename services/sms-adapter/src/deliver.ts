@@ -52,6 +52,7 @@ const FINAL_DELIVERY = new Set(['delivered', 'failed', 'skipped', 'cancelled']);
  */
 export async function deliver(deps: DeliverDeps, request: DeliveryRequest): Promise<DeliverOutcome> {
   const { prisma, clock, settings } = deps;
+  const startedAt = performance.now();
   const log = deps.log.child({ deliveryId: request.deliveryId, eventId: request.eventId });
   const delivery = await prisma.notificationDelivery.findUnique({
     where: { id: request.deliveryId },
@@ -128,7 +129,7 @@ export async function deliver(deps: DeliverDeps, request: DeliveryRequest): Prom
     now,
   });
   if (!attempt) return 'duplicate';
-  return send(deps, request, { id: attempt.id, attempt: attempt.attempt, phoneNumber, body: composed.text, maxAttempts: existing?.maxAttempts ?? settings.maxAttempts }, log);
+  return send(deps, request, { id: attempt.id, attempt: attempt.attempt, phoneNumber, body: composed.text, maxAttempts: existing?.maxAttempts ?? settings.maxAttempts }, log.child({ prepareMs: Math.round(performance.now() - startedAt), queuedMs: Date.now() - Date.parse(request.requestedAt) }));
 }
 
 interface Outgoing {
@@ -141,6 +142,7 @@ interface Outgoing {
 
 async function send(deps: DeliverDeps, request: DeliveryRequest, msg: Outgoing, log: Logger): Promise<DeliverOutcome> {
   const { settings } = deps;
+  const sendStarted = performance.now();
   await deps.limiter.take();
   try {
     failpoint('sms.before_send');
@@ -154,7 +156,7 @@ async function send(deps: DeliverDeps, request: DeliveryRequest, msg: Outgoing, 
     failpoint('sms.after_send');
     const mapped = mapTwilioStatus(result.status) ?? 'queued';
     await recordAccepted(deps.prisma, { messageId: msg.id, deliveryId: request.deliveryId, sid: result.sid, providerStatus: result.status, mapped, now: deps.clock.now(), attempt: msg.attempt });
-    log.info({ messageId: msg.id, sid: result.sid, attempt: msg.attempt }, 'sms accepted by provider');
+    log.info({ messageId: msg.id, sid: result.sid, attempt: msg.attempt, sendMs: Math.round(performance.now() - sendStarted) }, 'sms accepted by provider');
     return 'sent';
   } catch (err) {
     if (!(err instanceof ProviderError)) throw err;

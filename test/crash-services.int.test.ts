@@ -34,7 +34,7 @@ async function expectAllDeliveredOnce(h: TestHub, eventId: string, count: number
       last = JSON.stringify(counts);
       return list.length === count && list.every((d) => d.status === 'delivered') ? list : null;
     },
-    { timeoutMs: 60_000, what: `${count} deliveries of ${eventId} delivered` },
+    { timeoutMs: 90_000, what: `${count} deliveries of ${eventId} delivered` },
   ).catch((err: Error) => {
     throw new Error(`${err.message}; last seen ${last}`);
   });
@@ -44,7 +44,7 @@ async function expectAllDeliveredOnce(h: TestHub, eventId: string, count: number
   for (const d of rows) expect(sendsByMessage.get(d.smsMessages[0]!.id), `sends for delivery ${d.id}`).toBe(1);
 }
 
-describe('crash recovery of the other services', { timeout: 120_000 }, () => {
+describe('crash recovery of the other services', { timeout: 180_000 }, () => {
   it('router killed mid-fan-out: the broadcast completes, one send per subscriber', async () => {
     hub = await startHub({ external: ['router'] });
     await seedSubscribers(hub.prisma, 'news.published', 250, 'fanout');

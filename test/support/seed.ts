@@ -17,13 +17,12 @@ export interface SeedUser {
   }>;
 }
 
-let phoneCounter = 0;
+let phoneCounter = Math.floor(Math.random() * 1_000_000);
 
 /** A distinct US number per call (one verified owner per phone is enforced by the schema). */
 export function uniquePhone(): string {
-  phoneCounter += 1;
-  const n = (Date.now() + phoneCounter * 7919) % 10_000;
-  return `+1415555${String(n).padStart(4, '0')}`;
+  phoneCounter = (phoneCounter + 1) % 9_000_000;
+  return `+1415${String(1_000_000 + phoneCounter).padStart(7, '0')}`;
 }
 
 /** Creates a recipient with SMS preferences and subscriptions (sms channel). */

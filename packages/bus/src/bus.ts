@@ -231,7 +231,7 @@ export class Bus {
     ctx: { heartbeat(): Promise<void> },
     stillOwned: () => boolean,
   ): Promise<void> {
-    const maxUnknown = spec.maxUnknownAttempts ?? 5;
+    const maxUnknown = spec.maxUnknownAttempts ?? 8;
     let unknownAttempts = 0;
     let delay = 200;
     for (;;) {

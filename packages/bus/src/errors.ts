@@ -28,6 +28,9 @@ const TRANSIENT_CODES = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN',
   // PostgreSQL: connection exceptions, shutdown, too many connections, serialization, deadlock
   '08000', '08001', '08003', '08004', '08006', '57P01', '57P02', '57P03', '53300', '40001', '40P01',
+  // 55000 here means "database is not currently accepting connections" (maintenance mode);
+  // the hub's own statements raise no other object_not_in_prerequisite_state error.
+  '55000',
   // Prisma: can't reach / closed / timed out / pool timeout / transaction conflict
   'P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2028', 'P2034',
 ]);

@@ -1,195 +1,192 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
-import kafkajs from 'kafkajs';
+import { clearState, writeState } from './broker-state.ts';
+import { describeExit, exitOf, hasExited, terminate } from './child-exit.ts';
+import { randomClusterId } from './cluster-id.ts';
+import { jvmArgs, type JvmOptions } from './java.ts';
 import { ensureKafkaJars } from './jars.ts';
+import { tailLogs } from './log-tail.ts';
+import { assertPortFree, freePorts } from './ports.ts';
+import { waitReady } from './ready.ts';
+import { log4jProperties, renderProperties, serverProperties } from './server-config.ts';
+import { spawnJava } from './spawn-java.ts';
+import { formatStorage, formattedClusterId } from './storage.ts';
 
 export interface KafkaNodeOptions {
-  dataDir: string;
+  /** Data, config and logs. Default: a new temp dir, removed by stop(). A formatted dir keeps its data. */
+  dataDir?: string;
+  /** Broker logs (server.log, stdout.log); default <dataDir>/logs. */
+  logDir?: string;
+  /** Default 1. */
   nodeId?: number;
+  /** Client (PLAINTEXT) port; default a free port. */
   port?: number;
+  /** KRaft controller port; default a free port. */
   controllerPort?: number;
+  /** Listen address; default 127.0.0.1 (never all interfaces unless asked). */
+  host?: string;
+  /** Max heap; default $KAFKA_HEAP_MB or 512. */
   heapMb?: number;
-  /** Static voters "id@host:port,…" (a multi-node quorum); default: this node alone. */
-  quorumVoters?: string;
+  /** Overrides/additions to server.properties. */
   extraProps?: Record<string, string>;
+  /** Extra JVM arguments. */
+  jvmArgs?: string[];
+  /** Static voters "id@host:port,…" for a multi-node quorum; default this node alone. */
+  quorumVoters?: string;
+  /** Cluster id for formatting new storage; default random. Ignored for a formatted dir. */
   clusterId?: string;
+  /** Jars to run; default ensureKafkaJars(). */
   libsDir?: string;
+  /** Default 60 s. */
+  readyTimeoutMs?: number;
+  /** SIGTERM grace before SIGKILL in stop()/restart(); default 20 s. */
+  stopTimeoutMs?: number;
+  /** Keep the broker running after this Node process exits; default false. */
+  detached?: boolean;
+  /** Wait until clients can use it; default true (a cluster waits for all nodes itself). */
+  waitForReady?: boolean;
 }
 
 export interface KafkaBroker {
-  brokers: string[];
+  /** Bootstrap addresses, e.g. ['127.0.0.1:40123']. */
+  readonly brokers: string[];
+  /** The JVM's pid (undefined if it could not start). */
   readonly pid: number | undefined;
-  dataDir: string;
-  /** SIGTERM, then SIGKILL after 20 s. */
+  readonly nodeId: number;
+  readonly port: number;
+  readonly controllerPort: number;
+  readonly clusterId: string;
+  readonly dataDir: string;
+  /** log4j output (server.log); stdout.log beside it has the JVM's own output. */
+  readonly logFile: string;
+  readonly running: boolean;
+  /** Resolves when the current JVM exits. */
+  readonly exited: Promise<void>;
+  /** Polls until clients can use this node (it is listed in the cluster's brokers). */
+  waitUntilReady(timeoutMs?: number): Promise<void>;
+  /** SIGTERM, wait, SIGKILL after stopTimeoutMs. Removes a temp data dir. */
   stop(): Promise<void>;
-  /** SIGKILL, for crash tests. */
+  /** SIGKILL at once, data kept (crash tests); restart() brings it back. */
   kill(): Promise<void>;
-  /** Starts again with the same data and ports. */
+  /** Stops (if running) and starts again with the same data dir and ports; waits until ready. */
   restart(): Promise<void>;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const a = server.address();
-      const port = typeof a === 'object' && a ? a.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-const live = new Set<ChildProcess>();
-let exitHookInstalled = false;
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  // Never leave a broker behind when the Node parent goes away.
-  process.once('exit', () => {
-    for (const child of live) child.kill('SIGKILL');
-  });
-}
-
-function java(libs: string, args: string[], log4j: string, heapMb: number) {
-  return [
-    `-Xmx${heapMb}m`, `-Xms${Math.min(heapMb, 256)}m`, '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20',
-    '-XX:+ExitOnOutOfMemoryError', '-Djava.awt.headless=true',
-    `-Dlog4j.configuration=file:${log4j}`,
-    '-cp', `${libs}/*`,
-    ...args,
-  ];
-}
-
-function writeConfig(o: Required<Pick<KafkaNodeOptions, 'dataDir' | 'nodeId' | 'port' | 'controllerPort'>> & KafkaNodeOptions): { props: string; log4j: string } {
-  const logs = path.join(o.dataDir, 'logs');
-  mkdirSync(logs, { recursive: true });
-  const props: Record<string, string> = {
-    'process.roles': 'broker,controller',
-    'node.id': String(o.nodeId),
-    'controller.quorum.voters': o.quorumVoters ?? `${o.nodeId}@127.0.0.1:${o.controllerPort}`,
-    listeners: `PLAINTEXT://127.0.0.1:${o.port},CONTROLLER://127.0.0.1:${o.controllerPort}`,
-    'advertised.listeners': `PLAINTEXT://127.0.0.1:${o.port}`,
-    'controller.listener.names': 'CONTROLLER',
-    'inter.broker.listener.name': 'PLAINTEXT',
-    'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
-    'log.dirs': path.join(o.dataDir, 'kraft'),
-    'num.partitions': '3',
-    'offsets.topic.replication.factor': '1',
-    'transaction.state.log.replication.factor': '1',
-    'transaction.state.log.min.isr': '1',
-    'group.initial.rebalance.delay.ms': '0',
-    'auto.create.topics.enable': 'false',
-    'num.network.threads': '2',
-    'num.io.threads': '4',
-    'log.retention.hours': '24',
-    ...o.extraProps,
-  };
-  const propsFile = path.join(o.dataDir, 'server.properties');
-  writeFileSync(propsFile, Object.entries(props).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
-  const log4j = path.join(o.dataDir, 'log4j.properties');
-  writeFileSync(log4j, [
-    'log4j.rootLogger=WARN, file',
-    'log4j.appender.file=org.apache.log4j.FileAppender',
-    `log4j.appender.file.File=${path.join(logs, 'server.log')}`,
-    'log4j.appender.file.layout=org.apache.log4j.PatternLayout',
-    'log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n',
-    'log4j.logger.kafka.server.KafkaRaftServer=INFO',
-    'log4j.logger.kafka.server.BrokerServer=INFO',
-  ].join('\n') + '\n');
-  return { props: propsFile, log4j };
-}
-
-function tail(file: string, lines = 40): string {
-  if (!existsSync(file)) return '(no log)';
-  return readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
-}
-
-async function waitReady(brokers: string[], isAlive: () => boolean, logFile: string, timeoutMs: number): Promise<void> {
-  const kafka = new kafkajs.Kafka({ clientId: 'kafka-local-probe', brokers, logLevel: kafkajs.logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 1_000 });
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (!isAlive()) throw new Error(`Kafka exited during start-up. Log tail:\n${tail(logFile)}`);
-    const admin = kafka.admin();
-    try {
-      await admin.connect();
-      await admin.describeCluster();
-      await admin.listTopics();
-      await admin.disconnect();
-      return;
-    } catch {
-      await admin.disconnect().catch(() => undefined);
-    }
-    if (Date.now() > deadline) throw new Error(`Kafka was not ready within ${timeoutMs} ms. Log tail:\n${tail(logFile)}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
-
 /**
- * Starts one Apache Kafka node (combined broker + controller, KRaft) on the JDK. Formats
- * its storage on first use; a formatted data dir keeps its data across restarts.
+ * Starts one Apache Kafka node (combined broker + controller, KRaft, no ZooKeeper) on the
+ * JDK, from jars fetched with Maven. Formats the storage on first use.
  */
-export async function startKafka(options: KafkaNodeOptions): Promise<KafkaBroker> {
-  const libs = options.libsDir ?? (await ensureKafkaJars());
+export async function startKafka(options: KafkaNodeOptions = {}): Promise<KafkaBroker> {
+  const libsDir = options.libsDir ?? (await ensureKafkaJars());
+  const tempDir = options.dataDir === undefined;
+  const dataDir = path.resolve(options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'kafka-local-')));
+  const logDir = path.resolve(options.logDir ?? path.join(dataDir, 'logs'));
+  const kraftDir = path.join(dataDir, 'kraft');
   const nodeId = options.nodeId ?? 1;
-  const port = options.port ?? (await freePort());
-  const controllerPort = options.controllerPort ?? (await freePort());
-  const heapMb = options.heapMb ?? Number(process.env.KAFKA_HEAP_MB ?? 512);
-  mkdirSync(options.dataDir, { recursive: true });
-  const { props, log4j } = writeConfig({ ...options, nodeId, port, controllerPort });
-  const logFile = path.join(options.dataDir, 'logs', 'server.log');
-  const stdoutFile = path.join(options.dataDir, 'logs', 'stdout.log');
+  const host = options.host ?? '127.0.0.1';
+  const [p1, p2] = await freePorts(2, host);
+  const port = options.port ?? p1 ?? 0;
+  const controllerPort = options.controllerPort ?? p2 ?? 0;
+  const brokers = [`${host}:${port}`];
+  const stopTimeoutMs = options.stopTimeoutMs ?? 20_000;
+  const readyTimeoutMs = options.readyTimeoutMs ?? 60_000;
 
-  if (!existsSync(path.join(options.dataDir, 'kraft', 'meta.properties'))) {
-    const clusterId = options.clusterId ?? randomClusterId();
-    const format = spawnSync('java', java(libs, ['kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props, '--ignore-formatted'], log4j, 256), { encoding: 'utf8' });
-    if (format.status !== 0) throw new Error(`formatting Kafka storage failed:\n${format.stdout}\n${format.stderr}`);
+  mkdirSync(logDir, { recursive: true });
+  const propsFile = path.join(dataDir, 'server.properties');
+  const props = serverProperties({ nodeId, host, port, controllerPort, kraftDir, quorumVoters: options.quorumVoters, extraProps: options.extraProps });
+  writeFileSync(propsFile, renderProperties(props));
+  const log4jFile = path.join(dataDir, 'log4j.properties');
+  writeFileSync(log4jFile, log4jProperties(logDir));
+  const jvm: JvmOptions = {
+    libsDir, log4jFile, logDir,
+    heapMb: options.heapMb ?? Number(process.env.KAFKA_HEAP_MB ?? 512),
+    extra: options.jvmArgs,
+  };
+  const logFile = path.join(logDir, 'server.log');
+  const stdoutFile = path.join(logDir, 'stdout.log');
+  const clusterId = options.clusterId ?? formattedClusterId(kraftDir) ?? randomClusterId();
+
+  let child: ChildProcess | undefined;
+  let spawnError: Error | undefined;
+
+  const launch = async () => {
+    await assertPortFree(port, host, 'Kafka port');
+    await assertPortFree(controllerPort, host, 'Kafka controller port');
+    await formatStorage({ jvm, propsFile, kraftDir, clusterId });
+    spawnError = undefined;
+    const started = spawnJava(jvmArgs(jvm, 'kafka.Kafka', [propsFile]), { outputFile: stdoutFile, detached: options.detached ?? false });
+    started.once('error', (err) => (spawnError = err));
+    started.once('exit', () => clearState(dataDir, started.pid));
+    child = started;
+  };
+
+  const waitUntilReady = async (timeoutMs = readyTimeoutMs) => {
+    const current = child;
+    await waitReady({
+      brokers,
+      expectNodeIds: [nodeId],
+      expectClusterId: formattedClusterId(kraftDir) ?? undefined,
+      timeoutMs,
+      failure: () => {
+        if (spawnError) return `Kafka could not start: ${spawnError.message}`;
+        if (!current || hasExited(current)) return `Kafka (node ${nodeId}) exited during start-up (${current ? describeExit(current) : 'not started'})`;
+        return null;
+      },
+      describe: () => tailLogs([logFile, stdoutFile]),
+    });
+    if (current?.pid !== undefined) writeState(dataDir, { pid: current.pid, nodeId, brokers, controllerPort, startedAt: new Date().toISOString() });
+  };
+
+  const startAndWait = async (wait: boolean) => {
+    await launch();
+    if (!wait) return;
+    try {
+      await waitUntilReady();
+    } catch (err) {
+      if (child) await terminate(child, 'SIGKILL', 5_000);
+      throw err;
+    }
+  };
+
+  try {
+    await startAndWait(options.waitForReady !== false);
+  } catch (err) {
+    if (tempDir) rmSync(dataDir, { recursive: true, force: true });
+    throw err;
   }
 
-  let child: ChildProcess;
-  const brokers = [`127.0.0.1:${port}`];
-  const launch = async () => {
-    const out = openSync(stdoutFile, 'a');
-    child = spawn('java', java(libs, ['kafka.Kafka', props], log4j, heapMb), { stdio: ['ignore', out, out], detached: false });
-    live.add(child);
-    child.once('exit', () => live.delete(child));
-    installExitHook();
-    const started = child;
-    if (!options.quorumVoters) await waitReady(brokers, () => started.exitCode === null && started.signalCode === null, logFile, 90_000);
-  };
-  const waitExit = (signal: NodeJS.Signals, graceMs: number) =>
-    new Promise<void>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-      child.once('exit', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      child.kill(signal);
-    });
-  await launch();
   return {
     brokers,
     get pid() {
-      return child.pid;
+      return child?.pid;
     },
-    dataDir: options.dataDir,
-    stop: () => waitExit('SIGTERM', 20_000),
-    kill: () => waitExit('SIGKILL', 5_000),
+    nodeId,
+    port,
+    controllerPort,
+    get clusterId() {
+      return formattedClusterId(kraftDir) ?? clusterId;
+    },
+    dataDir,
+    logFile,
+    get running() {
+      return child !== undefined && !hasExited(child);
+    },
+    get exited() {
+      return child ? exitOf(child) : Promise.resolve();
+    },
+    waitUntilReady,
+    stop: async () => {
+      if (child) await terminate(child, 'SIGTERM', stopTimeoutMs);
+      if (tempDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+    kill: async () => {
+      if (child) await terminate(child, 'SIGKILL', 5_000);
+    },
     restart: async () => {
-      await waitExit('SIGTERM', 20_000);
-      await launch();
+      if (child) await terminate(child, 'SIGTERM', stopTimeoutMs);
+      await startAndWait(true);
     },
   };
 }
-
-/** What StorageTool random-uuid prints: 16 random bytes, base64url without padding. */
-export function randomClusterId(): string {
-  return randomBytes(16).toString('base64url');
-}
-
-export { waitReady };

@@ -1,3 +1,7 @@
-export { startKafka, freePort, randomClusterId, type KafkaBroker, type KafkaNodeOptions } from './broker.ts';
-export { startKafkaCluster, type KafkaCluster } from './cluster.ts';
-export { ensureKafkaJars, defaultCacheDir, KAFKA_VERSION } from './jars.ts';
+export { startKafka, type KafkaBroker, type KafkaNodeOptions } from './broker.ts';
+export { startKafkaCluster, type KafkaCluster, type KafkaClusterOptions } from './cluster.ts';
+export { ensureKafkaJars, defaultCacheDir, libsDirFor, type EnsureJarsOptions } from './jars.ts';
+export { KAFKA_VERSION } from './version.ts';
+export { freePort, freePorts } from './ports.ts';
+export { randomClusterId } from './cluster-id.ts';
+export { readState, type BrokerState } from './broker-state.ts';

@@ -37,10 +37,17 @@ async function postWithRetry(h: TestHub, key: string, id: string, target: string
 }
 
 async function expectDeliveredOnce(h: TestHub, ids: string[]) {
+  let last = '';
   const rows = await waitFor(async () => {
     const list = await h.prisma.notificationDelivery.findMany({ where: { eventId: { in: ids } }, include: { smsMessages: true } });
+    const events = await h.prisma.notificationEvent.count({ where: { id: { in: ids } } });
+    const counts: Record<string, number> = {};
+    for (const d of list) counts[`${d.status}/${d.smsMessages[0]?.status ?? '-'}`] = (counts[`${d.status}/${d.smsMessages[0]?.status ?? '-'}`] ?? 0) + 1;
+    last = `${events} events stored, deliveries ${JSON.stringify(counts)}`;
     return list.length === ids.length && list.every((d) => d.status === 'delivered') ? list : null;
-  }, { timeoutMs: 90_000, what: `${ids.length} events delivered` });
+  }, { timeoutMs: 90_000, what: `${ids.length} events delivered` }).catch((err: Error) => {
+    throw new Error(`${err.message}; last seen: ${last}`);
+  });
   await h.sandbox.drain();
   const counts = new Map<string, number>();
   for (const s of h.sandbox.sends()) if (s.messageId) counts.set(s.messageId, (counts.get(s.messageId) ?? 0) + 1);
@@ -64,7 +71,9 @@ describe('infrastructure restarts during a steady stream', { timeout: 240_000 },
   });
 
   it('loses nothing when PostgreSQL refuses connections for a while', async () => {
-    const h = hub!;
+    await hub?.stop();
+    hub = await startHub();
+    const h = hub;
     const key = await h.apiKey(['events:write']);
     const dbName = new URL(h.databaseUrl).pathname.slice(1);
     const admin = new pg.Client({ connectionString: h.databaseUrl.replace(`/${dbName}`, '/postgres') });

@@ -57,7 +57,8 @@ export async function ensureDatabase(databaseUrl: string): Promise<boolean> {
     try {
       await admin.query(`CREATE DATABASE ${quoteIdent(name)}`);
     } catch (err) {
-      if ((err as { code?: string }).code !== '42P04') throw err; // created concurrently
+      const code = (err as { code?: string }).code;
+      if (code !== '42P04' && code !== '23505') throw err; // created concurrently by another migrator
     }
     return true;
   } finally {

@@ -1,0 +1,212 @@
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
+import { startKafka, freePort, type KafkaBroker } from '@hub/kafka-local';
+import { dropDatabase, migrate } from '@hub/db';
+import { createTwilioSandbox, type TwilioSandbox } from '@hub/twilio-sandbox';
+
+export const root = path.resolve(import.meta.dirname, '..');
+export const SERVICES = ['gateway', 'router', 'sms-adapter', 'status-ingest', 'scheduler'] as const;
+export type ServiceName = (typeof SERVICES)[number];
+
+export interface ServiceProc {
+  name: ServiceName;
+  proc: ChildProcess;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+export interface Infra {
+  brokers: string[];
+  brokerPid: number | undefined;
+  prefix: string;
+  dbName: string;
+  databaseUrl: string;
+  adminUrl: string;
+  db: pg.Pool;
+  kafka: Kafka;
+  admin: Admin;
+  producer: Producer;
+  sandbox: TwilioSandbox;
+  gatewayUrl: string;
+  statusIngestUrl: string;
+  services: ServiceProc[];
+  topic(name: string): string;
+  stop(): Promise<void>;
+}
+
+const log = (msg: string) => console.log(`[bench] ${msg}`);
+
+function urlWithDb(base: string, db: string): string {
+  const u = new URL(base);
+  u.pathname = `/${db}`;
+  return u.toString();
+}
+
+/** Runs one service as a real process (node --import tsx), as test/support/processes.ts does. */
+function spawnService(name: ServiceName, env: Record<string, string>): ServiceProc {
+  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'services', name, 'src/main.ts')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const keep = (d: Buffer) => (output = (output + d.toString()).slice(-20_000));
+  proc.stdout?.on('data', keep);
+  proc.stderr?.on('data', keep);
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  const stop = async () => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return;
+    proc.kill('SIGTERM');
+    const done = await Promise.race([exited.then(() => true), sleep(10_000).then(() => false)]);
+    if (!done) {
+      proc.kill('SIGKILL');
+      await exited;
+    }
+  };
+  return { name, proc, output: () => output, stop };
+}
+
+async function httpOk(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(url);
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+export async function startInfra(options: { partitions: number; smsRate: number }): Promise<Infra> {
+  const cleanups: (() => Promise<unknown>)[] = [];
+  const stop = async () => {
+    for (const c of cleanups.reverse()) await c().catch((e: unknown) => console.error('[bench] cleanup:', e));
+  };
+  process.once('SIGINT', () => void stop().then(() => process.exit(130)));
+  try {
+    // Kafka
+    let brokers: string[];
+    let broker: KafkaBroker | null = null;
+    if (process.env.KAFKA_BROKERS) {
+      brokers = process.env.KAFKA_BROKERS.split(',').map((b) => b.trim()).filter(Boolean);
+      log(`using KAFKA_BROKERS=${brokers.join(',')}`);
+    } else {
+      const dataDir = mkdtempSync(path.join(tmpdir(), 'hub-bench-kafka-'));
+      log('starting Kafka broker…');
+      broker = await startKafka({ dataDir });
+      brokers = broker.brokers;
+      const b = broker;
+      cleanups.push(async () => {
+        log('stopping Kafka');
+        await b.stop();
+        rmSync(dataDir, { recursive: true, force: true });
+      });
+    }
+    let brokerPid = broker?.pid;
+    if (brokerPid === undefined) {
+      try {
+        brokerPid = Number(execFileSync('pgrep', ['-f', 'kafka.Kafka'], { encoding: 'utf8' }).trim().split('\n')[0]) || undefined;
+      } catch {
+        brokerPid = undefined;
+      }
+    }
+
+    // Database
+    const baseUrl = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/notification_hub';
+    const adminUrl = urlWithDb(baseUrl, 'postgres');
+    const dbName = `hub_bench_${Date.now()}`;
+    const databaseUrl = urlWithDb(baseUrl, dbName);
+    log(`migrating database ${dbName}…`);
+    cleanups.push(async () => {
+      log(`dropping database ${dbName}`);
+      await dropDatabase(adminUrl, dbName);
+    });
+    await migrate({ databaseUrl, migrationsDir: path.join(root, 'prisma/migrations'), log: () => undefined });
+    const db = new pg.Pool({ connectionString: databaseUrl, max: 6 });
+    cleanups.push(() => db.end());
+
+    // Topics and bench Kafka clients
+    const prefix = `b${Date.now().toString(36)}`;
+    const topic = (name: string) => `${prefix}.${name}`;
+    const { Bus, ensureHubTopics } = await import('@hub/bus');
+    const { createLogger } = await import('@hub/logger');
+    const bus = new Bus({ clientId: `${prefix}-bench`, brokers, topicPrefix: prefix, logger: createLogger({ service: 'bench', level: 'warn', pretty: false }) });
+    const names = ['notify.events.v1', 'notify.deliveries.sms.v1', 'notify.sms.status.v1', 'notify.sms.inbound.v1', 'notify.schedule.v1'] as const;
+    await ensureHubTopics(bus, { partitions: Object.fromEntries(names.map((n) => [n, options.partitions])) });
+    if (bus.topic('notify.events.v1') !== topic('notify.events.v1')) throw new Error(`unexpected topic naming ${bus.topic('notify.events.v1')}`);
+    await bus.close();
+    const kafka = new Kafka({ clientId: `${prefix}-bench`, brokers, logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    cleanups.push(() => admin.disconnect());
+    const producer = kafka.producer({ allowAutoTopicCreation: false });
+    await producer.connect();
+    cleanups.push(() => producer.disconnect());
+
+    // Twilio sandbox (in this process; no delay, no rate limit)
+    const sandbox = createTwilioSandbox({ logger: false });
+    await sandbox.start();
+    sandbox.setScenario('*', { delayMs: 0 });
+    sandbox.setFaults({ rateLimitPerSecond: 0, latencyMs: 0 });
+    cleanups.push(() => sandbox.close());
+
+    // Services
+    const gatewayPort = await freePort();
+    const statusPort = await freePort();
+    const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
+    const statusIngestUrl = `http://127.0.0.1:${statusPort}`;
+    const envFor = (service: ServiceName): Record<string, string> => ({
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      NODE_ENV: 'production',
+      KAFKA_BROKERS: brokers.join(','),
+      KAFKA_TOPIC_PREFIX: prefix,
+      KAFKA_CLIENT_ID: `${prefix}-${service}`,
+      KAFKA_SESSION_TIMEOUT_MS: '10000',
+      DATABASE_URL: databaseUrl,
+      DATABASE_POOL_MAX: process.env.BENCH_DB_POOL ?? '10',
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
+      LOG_PRETTY: '0',
+      TWILIO_ACCOUNT_SID: sandbox.accountSid,
+      TWILIO_AUTH_TOKEN: sandbox.authToken,
+      TWILIO_BASE_URL: sandbox.url,
+      TWILIO_FROM_NUMBER: '+15005550006',
+      STATUS_CALLBACK_BASE_URL: statusIngestUrl,
+      STATUS_INGEST_PUBLIC_URL: statusIngestUrl,
+      PUBLIC_BASE_URL: gatewayUrl,
+      SMS_RATE_PER_SECOND: String(options.smsRate),
+      SMS_ALLOWED_COUNTRIES: 'US,CA,GB',
+      SMS_OPT_OUT_FOOTER: 'never',
+      GATEWAY_RATE_LIMIT_PER_MINUTE: '100000000',
+      GATEWAY_MAX_BATCH: '5000',
+      ...(service === 'gateway' ? { PORT: String(gatewayPort), HOST: '127.0.0.1' } : {}),
+      ...(service === 'status-ingest' ? { PORT: String(statusPort), HOST: '127.0.0.1' } : {}),
+    });
+    log(`starting services (prefix ${prefix})…`);
+    const services = SERVICES.map((s) => spawnService(s, envFor(s)));
+    cleanups.push(async () => {
+      log('stopping services');
+      await Promise.all(services.map((s) => s.stop()));
+    });
+
+    // Ready: HTTP health and consumer groups stable.
+    const groups = ['router', 'sms-adapter', 'status-ingest.status'].map((g) => `${prefix}.${g}`);
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      for (const s of services) {
+        if (s.proc.exitCode !== null) throw new Error(`service ${s.name} exited (${s.proc.exitCode}):\n${s.output()}`);
+      }
+      const http = (await httpOk(`${gatewayUrl}/health`)) && (await httpOk(`${statusIngestUrl}/health`));
+      const described = await admin.describeGroups(groups).catch(() => null);
+      const stable = described?.groups.every((g) => g.state === 'Stable' && g.members.length > 0) ?? false;
+      if (http && stable) break;
+      if (Date.now() > deadline) throw new Error(`services not ready after 120 s (http ${http}, groups ${JSON.stringify(described?.groups.map((g) => [g.groupId, g.state]))})\n${services.map((s) => `--- ${s.name}\n${s.output()}`).join('\n')}`);
+      await sleep(500);
+    }
+    log('services ready');
+
+    return { brokers, brokerPid, prefix, dbName, databaseUrl, adminUrl, db, kafka, admin, producer, sandbox, gatewayUrl, statusIngestUrl, services, topic, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

@@ -1,0 +1,172 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type pg from 'pg';
+import type { Admin } from 'kafkajs';
+
+const TICKS = 100; // USER_HZ on Linux
+
+/** utime+stime of a process in seconds (null if gone). */
+export function cpuSeconds(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS;
+  } catch {
+    return null;
+  }
+}
+
+export function pgrep(pattern: string): number[] {
+  try {
+    return execFileSync('pgrep', [pattern], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+export function rssKb(pid: number): number | null {
+  try {
+    const out = execFileSync('ps', ['-o', 'rss=', '-p', String(pid)], { encoding: 'utf8' }).trim();
+    return out ? Number(out) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Pids per group, re-read at each snapshot (PostgreSQL starts a backend per connection). */
+export type CpuGroups = Record<string, () => number[]>;
+export type CpuSnapshot = Record<string, Map<number, number>>;
+
+export function cpuSnapshot(groups: CpuGroups): CpuSnapshot {
+  return Object.fromEntries(Object.entries(groups).map(([name, pids]) => [name, new Map(pids().map((p) => [p, cpuSeconds(p) ?? 0]))]));
+}
+
+/** CPU seconds per group between two snapshots (processes born in between count from 0; ones that died are lost). */
+export function cpuDiff(before: CpuSnapshot, after: CpuSnapshot): Record<string, number> {
+  return Object.fromEntries(Object.entries(after).map(([name, m]) => [name, round([...m].reduce((s, [pid, t]) => s + t - (before[name]?.get(pid) ?? 0), 0), 1)]));
+}
+
+/** Samples RSS of each named pid every intervalMs until stop() is called. */
+export function sampleRss(pids: Record<string, number>, intervalMs = 2_000): { stop(): Record<string, { maxMb: number; meanMb: number }> } {
+  const samples: Record<string, number[]> = Object.fromEntries(Object.keys(pids).map((k) => [k, []]));
+  const take = () => {
+    for (const [name, pid] of Object.entries(pids)) {
+      const kb = rssKb(pid);
+      if (kb !== null) samples[name]!.push(kb / 1024);
+    }
+  };
+  take();
+  const timer = setInterval(take, intervalMs);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      take();
+      return Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, { maxMb: round(Math.max(0, ...v)), meanMb: round(v.reduce((a, b) => a + b, 0) / Math.max(1, v.length)) }]));
+    },
+  };
+}
+
+export const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+/** Messages not yet committed by each group, over every topic it has committed offsets for. */
+export async function consumerLag(admin: Admin, groupIds: string[], topics: string[]): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  const ends = new Map<string, Map<number, number>>();
+  for (const t of topics) ends.set(t, new Map((await admin.fetchTopicOffsets(t)).map((p) => [p.partition, Number(p.high)])));
+  for (const groupId of groupIds) {
+    let lag = 0;
+    const committed = await admin.fetchOffsets({ groupId, topics });
+    for (const t of committed) {
+      const parts = t.partitions.filter((p) => Number(p.offset) >= 0);
+      if (parts.length === 0) continue; // the group does not consume this topic
+      for (const p of t.partitions) {
+        const high = ends.get(t.topic)?.get(p.partition) ?? 0;
+        lag += Math.max(0, high - Math.max(0, Number(p.offset)));
+      }
+    }
+    out[groupId.slice(groupId.indexOf('.') + 1).replace('.status', '')] = lag;
+  }
+  return out;
+}
+
+/** Seeds `count` verified users subscribed to eventType (one statement per table, as seedSubscribers). */
+export async function seedUsers(db: pg.Pool, eventType: string, count: number, tag: string, offset: number): Promise<void> {
+  await db.query(`INSERT INTO users (external_id) SELECT $1 || '-' || g FROM generate_series(1, $2::int) g`, [tag, count]);
+  await db.query(
+    `INSERT INTO user_sms_preferences (user_id, phone_number, phone_verified, phone_verified_at, daily_sms_limit)
+     SELECT u.id, '+1212' || lpad((1000000 + $2::int + row_number() OVER (ORDER BY u.external_id))::text, 7, '0'), true, now(), 1000
+       FROM users u WHERE u.external_id LIKE $1 || '-%'`,
+    [tag, offset],
+  );
+  await db.query(
+    `INSERT INTO notification_subscriptions (user_id, event_type, channels)
+     SELECT u.id, $2, ARRAY['sms'] FROM users u WHERE u.external_id LIKE $1 || '-%'`,
+    [tag, eventType],
+  );
+}
+
+export interface LatencyStats {
+  events: number;
+  accepted: number;
+  delivered: number;
+  acceptPerSec: number;
+  deliveredPerSec: number;
+  acceptMs: { p50: number; p95: number; p99: number };
+  deliveredMs: { p50: number; p95: number; p99: number };
+}
+
+/** Event → provider accept and event → delivered for events whose id starts with idPrefix. */
+export async function latencyStats(db: pg.Pool, idPrefix: string, windowStart: Date): Promise<LatencyStats> {
+  const { rows } = await db.query(
+    `WITH m AS (
+       SELECT e.occurred_at, coalesce(s.sent_at, s.send_started_at) AS accepted_at, s.delivered_at
+         FROM notification_events e
+         JOIN notification_deliveries d ON d.event_id = e.id
+         LEFT JOIN sms_messages s ON s.notification_delivery_id = d.id
+        WHERE e.id LIKE $1 || '%')
+     SELECT count(*)::int AS events,
+            count(accepted_at)::int AS accepted,
+            count(delivered_at)::int AS delivered,
+            extract(epoch FROM max(accepted_at) - $2::timestamptz) AS accept_span,
+            extract(epoch FROM max(delivered_at) - $2::timestamptz) AS delivered_span,
+            percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY extract(epoch FROM accepted_at - occurred_at) * 1000) AS accept_p,
+            percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY extract(epoch FROM delivered_at - occurred_at) * 1000) AS delivered_p
+       FROM m`,
+    [idPrefix, windowStart],
+  );
+  const r = rows[0] as { events: number; accepted: number; delivered: number; accept_span: string | null; delivered_span: string | null; accept_p: number[] | null; delivered_p: number[] | null };
+  const p = (a: number[] | null) => ({ p50: round(a?.[0] ?? NaN, 0), p95: round(a?.[1] ?? NaN, 0), p99: round(a?.[2] ?? NaN, 0) });
+  return {
+    events: r.events,
+    accepted: r.accepted,
+    delivered: r.delivered,
+    acceptPerSec: round(r.accepted / Math.max(0.001, Number(r.accept_span ?? 0))),
+    deliveredPerSec: round(r.delivered / Math.max(0.001, Number(r.delivered_span ?? 0))),
+    acceptMs: p(r.accept_p),
+    deliveredMs: p(r.delivered_p),
+  };
+}
+
+/** Polls fn until it returns true or timeout; returns whether it finished. */
+export async function waitUntil(fn: () => Promise<boolean>, timeoutMs: number, intervalMs = 500): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await fn()) return true;
+    if (Date.now() > deadline) return false;
+    await sleep(intervalMs);
+  }
+}
+
+export const FINAL = `('delivered','failed','skipped','cancelled')`;
+
+/** Deliveries of events with this id prefix that are not final yet, and how many exist. */
+export async function openDeliveries(db: pg.Pool, idPrefix: string): Promise<{ total: number; open: number; events: number }> {
+  const { rows } = await db.query(
+    `SELECT (SELECT count(*)::int FROM notification_events WHERE id LIKE $1 || '%') AS events,
+            count(*)::int AS total, count(*) FILTER (WHERE status NOT IN ${FINAL})::int AS open
+       FROM notification_deliveries WHERE event_id LIKE $1 || '%'`,
+    [idPrefix],
+  );
+  return rows[0] as { total: number; open: number; events: number };
+}

@@ -1,0 +1,198 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import autocannon from 'autocannon';
+import twilio from 'twilio';
+import { createPrisma } from '@hub/db';
+import { createApiKey } from '@hub/gateway';
+import type { Infra } from './infra.ts';
+import { consumerLag, cpuDiff, cpuSnapshot, latencyStats, openDeliveries, pgrep, round, sampleRss, seedUsers, waitUntil, type LatencyStats } from './measure.ts';
+
+const log = (msg: string) => console.log(`[bench] ${msg}`);
+const MAIN_TOPICS = ['notify.events.v1', 'notify.deliveries.sms.v1', 'notify.sms.status.v1'];
+
+export function eventJson(id: string, targetUserId: string | undefined, type = 'task.reminder'): string {
+  return JSON.stringify({ id, type, ...(targetUserId ? { targetUserId } : {}), payload: { task_name: 'Bench task', due_time: '5pm' }, occurredAt: new Date().toISOString() });
+}
+
+async function lag(infra: Infra): Promise<Record<string, number>> {
+  return consumerLag(infra.admin, ['router', 'sms-adapter', 'status-ingest.status'].map((g) => `${infra.prefix}.${g}`), MAIN_TOPICS.map(infra.topic));
+}
+
+let phoneOffset = 0;
+async function seed(infra: Infra, type: string, n: number, tag: string) {
+  await seedUsers(infra.db, type, n, tag, phoneOffset);
+  phoneOffset += n;
+}
+export const nextPhoneOffset = () => phoneOffset;
+
+export interface SteadyPhase extends LatencyStats {
+  rate: number;
+  seconds: number;
+  published: number;
+  lagAtEnd: Record<string, number>;
+  drainedSeconds: number | null;
+}
+
+export interface SteadyResult {
+  phases: SteadyPhase[];
+  rssMb: Record<string, { maxMb: number; meanMb: number }>;
+  cpuSeconds: Record<string, number>;
+  cpuShare: Record<string, number>;
+  wallSeconds: number;
+}
+
+/** Scenario 1: distinct verified users, events published to Kafka at fixed rates. */
+export async function steady(infra: Infra, rates: number[], seconds: number, drainTimeoutS: number): Promise<SteadyResult> {
+  for (const rate of rates) await seed(infra, 'task.reminder', rate * seconds, `st${rate}`);
+  const servicePids = Object.fromEntries(infra.services.map((s) => [s.name, s.proc.pid!]));
+  const groups: Record<string, () => number[]> = {
+    kafka: () => (infra.brokerPid ? [infra.brokerPid] : []),
+    postgres: () => pgrep('postgres'),
+    ...Object.fromEntries(Object.entries(servicePids).map(([k, v]) => [k, () => [v]])),
+    'bench+sandbox': () => [process.pid],
+  };
+  const rss = sampleRss(servicePids);
+  const cpu0 = cpuSnapshot(groups);
+  const wall0 = Date.now();
+  const phases: SteadyPhase[] = [];
+  for (const rate of rates) {
+    const tag = `st${rate}`;
+    log(`steady ${rate}/s for ${seconds} s`);
+    const start = new Date();
+    const total = rate * seconds;
+    const tickMs = 100;
+    let sent = 0;
+    const t0 = Date.now();
+    while (sent < total) {
+      const due = Math.min(total, Math.floor(((Date.now() - t0) / 1000) * rate) + Math.ceil(rate / 10));
+      if (due > sent) {
+        const messages = [];
+        for (; sent < due; sent++) messages.push({ key: `${tag}-${sent + 1}`, value: eventJson(`${tag}-ev-${sent + 1}`, `${tag}-${sent + 1}`) });
+        await infra.producer.send({ topic: infra.topic('notify.events.v1'), messages });
+      }
+      await sleep(tickMs);
+    }
+    const lagAtEnd = await lag(infra);
+    const drainStart = Date.now();
+    const drained = await waitUntil(async () => {
+      const o = await openDeliveries(infra.db, `${tag}-ev-`);
+      return o.events >= total && o.total >= total && o.open === 0;
+    }, drainTimeoutS * 1000, 1000);
+    const stats = await latencyStats(infra.db, `${tag}-ev-`, start);
+    phases.push({ rate, seconds, published: total, lagAtEnd, drainedSeconds: drained ? round((Date.now() - drainStart) / 1000) : null, ...stats });
+    log(`  accept ${stats.acceptPerSec}/s p99 ${stats.acceptMs.p99} ms; delivered ${stats.deliveredPerSec}/s; lag ${JSON.stringify(lagAtEnd)}; drained ${drained}`);
+  }
+  const cpu1 = cpuSnapshot(groups);
+  const wallSeconds = (Date.now() - wall0) / 1000;
+  const cpuSeconds = cpuDiff(cpu0, cpu1);
+  const totalCpu = Object.values(cpuSeconds).reduce((a, b) => a + b, 0);
+  const cpuShare = Object.fromEntries(Object.entries(cpuSeconds).map(([k, v]) => [k, round((100 * v) / Math.max(0.001, totalCpu))]));
+  return { phases, rssMb: rss.stop(), cpuSeconds, cpuShare, wallSeconds: round(wallSeconds) };
+}
+
+export interface BurstResult { events: number; publishSeconds: number; finalSeconds: number | null; meanPerSec: number; peakAcceptPerSec: number; stats: LatencyStats }
+
+/** Scenario 2: N events as fast as possible; time until every delivery is final. */
+export async function burst(infra: Infra, n: number, timeoutS: number): Promise<BurstResult> {
+  await seed(infra, 'task.reminder', n, 'bu');
+  log(`burst of ${n} events`);
+  const start = new Date();
+  for (let i = 0; i < n; i += 1000) {
+    const messages = [];
+    for (let j = i; j < Math.min(n, i + 1000); j++) messages.push({ key: `bu-${j + 1}`, value: eventJson(`bu-ev-${j + 1}`, `bu-${j + 1}`) });
+    await infra.producer.send({ topic: infra.topic('notify.events.v1'), messages });
+  }
+  const publishSeconds = (Date.now() - start.getTime()) / 1000;
+  const done = await waitUntil(async () => {
+    const o = await openDeliveries(infra.db, 'bu-ev-');
+    return o.total >= n && o.open === 0;
+  }, timeoutS * 1000, 1000);
+  const finalSeconds = done ? (Date.now() - start.getTime()) / 1000 : null;
+  const { rows } = await infra.db.query(
+    `SELECT coalesce(max(c), 0)::int AS peak FROM (SELECT count(*) AS c FROM sms_messages s JOIN notification_deliveries d ON d.id = s.notification_delivery_id
+      WHERE d.event_id LIKE 'bu-ev-%' AND s.sent_at IS NOT NULL GROUP BY date_trunc('second', s.sent_at)) x`,
+  );
+  const stats = await latencyStats(infra.db, 'bu-ev-', start);
+  const r = { events: n, publishSeconds: round(publishSeconds, 2), finalSeconds: finalSeconds === null ? null : round(finalSeconds), meanPerSec: finalSeconds ? round(n / finalSeconds) : stats.deliveredPerSec, peakAcceptPerSec: (rows[0] as { peak: number }).peak, stats };
+  log(`  final in ${r.finalSeconds} s (${r.meanPerSec}/s), peak accept ${r.peakAcceptPerSec}/s`);
+  return r;
+}
+
+export interface BroadcastResult { subscribers: number; rowsSeconds: number | null; acceptedSeconds: number | null; finalSeconds: number | null; acceptPerSec: number }
+
+/** Scenario 3: one event to N subscribers. */
+export async function broadcast(infra: Infra, n: number, timeoutS: number): Promise<BroadcastResult> {
+  await seed(infra, 'digest.weekly', n, 'bc');
+  log(`broadcast to ${n} subscribers`);
+  const sendsBefore = infra.sandbox.sends().length;
+  const start = Date.now();
+  await infra.producer.send({ topic: infra.topic('notify.events.v1'), messages: [{ key: 'bc-ev-1', value: eventJson('bc-ev-1', undefined, 'digest.weekly') }] });
+  let rowsAt: number | null = null;
+  let acceptedAt: number | null = null;
+  let finalAt: number | null = null;
+  await waitUntil(async () => {
+    if (rowsAt === null) {
+      const o = await openDeliveries(infra.db, 'bc-ev-1');
+      if (o.total >= n) rowsAt = Date.now();
+    }
+    if (acceptedAt === null && infra.sandbox.sends().length - sendsBefore >= n) acceptedAt = Date.now();
+    if (rowsAt !== null && acceptedAt !== null) {
+      const o = await openDeliveries(infra.db, 'bc-ev-1');
+      if (o.open === 0) finalAt = Date.now();
+    }
+    return finalAt !== null;
+  }, timeoutS * 1000, 250);
+  const secs = (t: number | null) => (t === null ? null : round((t - start) / 1000));
+  const accepted = infra.sandbox.sends().length - sendsBefore;
+  const r = { subscribers: n, rowsSeconds: secs(rowsAt), acceptedSeconds: secs(acceptedAt), finalSeconds: secs(finalAt), acceptPerSec: round(accepted / ((((acceptedAt ?? Date.now()) as number) - start) / 1000)) };
+  log(`  rows ${r.rowsSeconds} s, accepted ${r.acceptedSeconds} s (${r.acceptPerSec}/s), final ${r.finalSeconds} s`);
+  return r;
+}
+
+export interface HttpResult { requestsPerSec: number; p50Ms: number; p99Ms: number; total: number; non2xx: number; errors: number; lagAfter?: Record<string, number>; drainSeconds?: number | null }
+
+/** Scenario 4: signed status callbacks posted to status-ingest. */
+export async function webhook(infra: Infra, seconds: number, connections: number, drainTimeoutS: number): Promise<HttpResult> {
+  const { rows } = await infra.db.query<{ id: string; sid: string; phone: string }>(
+    `SELECT id, twilio_sid AS sid, phone_number AS phone FROM sms_messages WHERE twilio_sid IS NOT NULL AND status = 'delivered' LIMIT 300`,
+  );
+  if (rows.length === 0) throw new Error('no delivered sms_messages to post callbacks for');
+  const requests = rows.map((m) => {
+    const path = `/webhooks/twilio/status?mid=${m.id}`;
+    const params: Record<string, string> = { AccountSid: infra.sandbox.accountSid, ApiVersion: '2010-04-01', From: '+15005550006', To: m.phone, MessageSid: m.sid, SmsSid: m.sid, MessageStatus: 'delivered', SmsStatus: 'delivered' };
+    const signature = twilio.getExpectedTwilioSignature(infra.sandbox.authToken, `${infra.statusIngestUrl}${path}`, params);
+    return { method: 'POST', path, headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature }, body: new URLSearchParams(params).toString() };
+  });
+  log(`webhook ingest: ${seconds} s, ${connections} connections`);
+  const res = await autocannon({ url: infra.statusIngestUrl, connections, duration: seconds, requests });
+  const lagAfter = await lag(infra);
+  const t = Date.now();
+  const drained = await waitUntil(async () => ((await lag(infra))['status-ingest'] ?? 0) === 0, drainTimeoutS * 1000, 1000);
+  const r = { requestsPerSec: round(res.requests.average, 0), p50Ms: res.latency.p50, p99Ms: res.latency.p99, total: res.requests.total ?? res['2xx'], non2xx: res.non2xx, errors: res.errors, lagAfter, drainSeconds: drained ? round((Date.now() - t) / 1000) : null };
+  log(`  ${r.requestsPerSec} req/s p99 ${r.p99Ms} ms, status lag after ${lagAfter['status-ingest']} (drained in ${r.drainSeconds} s)`);
+  return r;
+}
+
+/** Scenario 5: POST /v1/events with an API key, a unique id per request. */
+export async function gateway(infra: Infra, seconds: number, connections: number): Promise<HttpResult> {
+  const prisma = createPrisma(infra.databaseUrl, { poolMax: 2 });
+  const { key } = await createApiKey(prisma, 'bench', ['events:write']);
+  await prisma.$disconnect();
+  let counter = 0;
+  log(`gateway ingest: ${seconds} s, ${connections} connections`);
+  const res = await autocannon({
+    url: infra.gatewayUrl,
+    connections,
+    duration: seconds,
+    requests: [
+      {
+        method: 'POST',
+        path: '/v1/events',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        setupRequest: (req) => ({ ...req, body: JSON.stringify({ id: `gw-ev-${++counter}`, type: 'task.reminder', targetUserId: `gw-user-${counter % 1000}`, payload: { task_name: 'Bench task', due_time: '5pm' } }) }),
+      },
+    ],
+  });
+  const r = { requestsPerSec: round(res.requests.average, 0), p50Ms: res.latency.p50, p99Ms: res.latency.p99, total: res.requests.total ?? res['2xx'], non2xx: res.non2xx, errors: res.errors };
+  log(`  ${r.requestsPerSec} req/s p99 ${r.p99Ms} ms (non-2xx ${r.non2xx})`);
+  return r;
+}

@@ -3,6 +3,7 @@ import { waitFor } from '@hub/testkit';
 import { startHub, type TestHub } from './support/hub.ts';
 import { seedSubscribers, seedUser } from './support/seed.ts';
 import { spawnService, type ServiceProcess } from './support/processes.ts';
+import { sendCounts } from './support/events.ts';
 
 /** kill -9 the router mid-fan-out, the scheduler with jobs claimed, status-ingest mid-batch. */
 const children: ServiceProcess[] = [];
@@ -39,8 +40,7 @@ async function expectAllDeliveredOnce(h: TestHub, eventId: string, count: number
     throw new Error(`${err.message}; last seen ${last}`);
   });
   await h.sandbox.drain();
-  const sendsByMessage = new Map<string, number>();
-  for (const s of h.sandbox.sends()) if (s.messageId) sendsByMessage.set(s.messageId, (sendsByMessage.get(s.messageId) ?? 0) + 1);
+  const sendsByMessage = sendCounts(h);
   for (const d of rows) expect(sendsByMessage.get(d.smsMessages[0]!.id), `sends for delivery ${d.id}`).toBe(1);
 }
 

@@ -3,6 +3,7 @@ import { waitFor } from '@hub/testkit';
 import { startHub, type TestHub } from './support/hub.ts';
 import { seedUser } from './support/seed.ts';
 import { spawnService, type ServiceProcess } from './support/processes.ts';
+import { postReminder } from './support/events.ts';
 
 /**
  * kill -9 the sms-adapter at each step of a send, restart it, and check that every
@@ -21,13 +22,7 @@ afterAll(async () => {
   await hub?.stop();
 });
 
-async function publish(eventId: string, userExternalId: string) {
-  const res = await hub.gateway.inject({
-    method: 'POST', url: '/v1/events', headers: { authorization: `Bearer ${apiKey}` },
-    payload: { id: eventId, type: 'task.reminder', targetUserId: userExternalId, payload: { task_name: eventId, due_time: 'soon' } },
-  });
-  expect(res.statusCode).toBe(202);
-}
+const publish = (eventId: string, userExternalId: string) => postReminder(hub, apiKey, eventId, userExternalId);
 
 const STEPS = ['sms.before_send', 'sms.after_send', 'sms.before_commit'] as const;
 

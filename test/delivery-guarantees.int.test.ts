@@ -3,6 +3,7 @@ import { waitFor } from '@hub/testkit';
 import { startHub, type TestHub } from './support/hub.ts';
 import { seedUser, uniquePhone } from './support/seed.ts';
 import { spawnService, type ServiceProcess } from './support/processes.ts';
+import { postReminder, sendCounts } from './support/events.ts';
 
 let hub: TestHub;
 let apiKey: string;
@@ -18,13 +19,7 @@ afterAll(async () => {
   await hub?.stop();
 });
 
-async function post(id: string, target: string) {
-  const res = await hub.gateway.inject({
-    method: 'POST', url: '/v1/events', headers: { authorization: `Bearer ${apiKey}` },
-    payload: { id, type: 'task.reminder', targetUserId: target, payload: { task_name: id, due_time: 'soon' } },
-  });
-  expect(res.statusCode).toBe(202);
-}
+const post = (id: string, target: string) => postReminder(hub, apiKey, id, target);
 
 async function finalOf(eventId: string) {
   return waitFor(async () => {
@@ -82,8 +77,7 @@ describe('two sms-adapter instances and a rebalance mid-stream', () => {
       return list.length === n && list.every((d) => d.status === 'delivered') ? list : null;
     }, { timeoutMs: 60_000, what: `${n} deliveries delivered across the rebalance` });
     await hub.sandbox.drain();
-    const counts = new Map<string, number>();
-    for (const s of hub.sandbox.sends()) if (s.messageId) counts.set(s.messageId, (counts.get(s.messageId) ?? 0) + 1);
+    const counts = sendCounts(hub);
     for (const d of rows) expect(counts.get(d.smsMessages[0]!.id)).toBe(1);
   }, 120_000);
 });

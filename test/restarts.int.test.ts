@@ -7,6 +7,7 @@ import { startKafka, type KafkaBroker } from '@hub/kafka-local';
 import { waitFor } from '@hub/testkit';
 import { startHub, type TestHub } from './support/hub.ts';
 import { seedUser } from './support/seed.ts';
+import { sendCounts } from './support/events.ts';
 
 /**
  * Restart Kafka, then cut PostgreSQL off, during a steady stream of events: every accepted
@@ -49,8 +50,7 @@ async function expectDeliveredOnce(h: TestHub, ids: string[]) {
     throw new Error(`${err.message}; last seen: ${last}`);
   });
   await h.sandbox.drain();
-  const counts = new Map<string, number>();
-  for (const s of h.sandbox.sends()) if (s.messageId) counts.set(s.messageId, (counts.get(s.messageId) ?? 0) + 1);
+  const counts = sendCounts(h);
   for (const d of rows) expect(counts.get(d.smsMessages[0]!.id), `sends of ${d.eventId}`).toBe(1);
 }
 

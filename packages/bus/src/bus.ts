@@ -236,7 +236,7 @@ export class Bus {
     let delay = 200;
     for (;;) {
       try {
-        await spec.handleBatch([message], ctx);
+        await withHeartbeats(ctx, () => spec.handleBatch([message], ctx));
         return;
       } catch (err) {
         const kind = classifyFailure(err);

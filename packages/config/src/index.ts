@@ -34,9 +34,6 @@ const csv = z
   .transform((s) => s.split(',').map((p) => p.trim()).filter((p) => p.length > 0))
   .pipe(z.array(z.string()).min(1));
 
-const booleanFlag = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 /** Variables every service reads. */
 export const baseEnv = {
@@ -63,4 +60,4 @@ export const twilioEnv = {
   TWILIO_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
 };
 
-export { csv as csvList, booleanFlag, z };
+export { csv as csvList, z };

@@ -1,60 +1,166 @@
-/** Why a provider call failed, decided from status codes and error codes, never message text. */
+import { assertNever } from './assert-never.ts';
+
+/**
+ * Why a provider call failed, as a closed list. The consumer decides retry / fail / reconcile
+ * from `code`, `kind` and `retryable` alone; the classification reads HTTP statuses, Twilio
+ * error codes and Node/axios error codes, never message text.
+ */
+export const PROVIDER_ERROR_CODES = [
+  // the request was refused: sending it again will not help
+  'invalid_to', 'not_sms_capable', 'unreachable', 'region_not_permitted', 'opted_out', 'invalid_from',
+  'missing_parameter', 'body_too_long', 'invalid_messaging_service', 'invalid_schedule', 'not_cancelable',
+  'not_found', 'invalid_parameter', 'verification_limit', 'rejected',
+  // try again later
+  'rate_limited', 'queue_full', 'server_error', 'timeout', 'network',
+  // configuration
+  'auth_failed',
+  // neither
+  'unexpected_response', 'unknown',
+] as const;
+export type ProviderErrorCode = (typeof PROVIDER_ERROR_CODES)[number];
+
 export const PROVIDER_ERROR_KINDS = ['rejected', 'rate_limited', 'auth', 'server', 'timeout', 'network', 'unknown'] as const;
 export type ProviderErrorKind = (typeof PROVIDER_ERROR_KINDS)[number];
 
-export class ProviderError extends Error {
-  constructor(
-    readonly kind: ProviderErrorKind,
-    message: string,
-    readonly twilioCode: number | null,
-    readonly httpStatus: number | null,
-    readonly retryAfterMs: number | null = null,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'ProviderError';
-  }
-
-  /** A closed code for logs and the delivery row: the Twilio code, else the kind. */
-  get code(): string {
-    return this.twilioCode !== null ? String(this.twilioCode) : this.kind;
-  }
-
-  /** Whether trying again later can succeed. A timeout may have been accepted: reconcile first. */
-  get retryable(): boolean {
-    switch (this.kind) {
-      case 'rate_limited':
-      case 'server':
-      case 'network':
-      case 'timeout':
-        return true;
-      case 'rejected':
-      case 'auth':
-      case 'unknown':
-        return false;
-    }
+/** Kind and retryability of each code (an exhaustive switch: a new code is a compile error). */
+export function describeErrorCode(code: ProviderErrorCode): { kind: ProviderErrorKind; retryable: boolean } {
+  switch (code) {
+    case 'invalid_to':
+    case 'not_sms_capable':
+    case 'unreachable':
+    case 'region_not_permitted':
+    case 'opted_out':
+    case 'invalid_from':
+    case 'missing_parameter':
+    case 'body_too_long':
+    case 'invalid_messaging_service':
+    case 'invalid_schedule':
+    case 'not_cancelable':
+    case 'not_found':
+    case 'invalid_parameter':
+    case 'verification_limit':
+    case 'rejected':
+      return { kind: 'rejected', retryable: false };
+    case 'rate_limited':
+    case 'queue_full':
+      return { kind: 'rate_limited', retryable: true };
+    case 'server_error':
+      return { kind: 'server', retryable: true };
+    case 'timeout':
+      return { kind: 'timeout', retryable: true };
+    case 'network':
+      return { kind: 'network', retryable: true };
+    case 'auth_failed':
+      return { kind: 'auth', retryable: false };
+    case 'unexpected_response':
+    case 'unknown':
+      return { kind: 'unknown', retryable: false };
+    default:
+      return assertNever(code, 'provider error code');
   }
 }
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ERR_SOCKET_CONNECTION_TIMEOUT']);
-const TIMEOUT_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT', 'ERR_CANCELED']);
+/** Default wait before retrying a rate-limited call (Twilio sends no Retry-After). */
+export const DEFAULT_RETRY_AFTER_MS = 1_000;
 
-/** Maps whatever the SDK threw (RestException, TwilioServiceException, AxiosError) to a ProviderError. */
-export function toProviderError(err: unknown): ProviderError {
-  if (err instanceof ProviderError) return err;
-  const e = (err ?? {}) as { status?: unknown; code?: unknown; message?: unknown; moreInfo?: unknown; response?: { headers?: Record<string, unknown> } };
-  const message = typeof e.message === 'string' ? e.message : String(err);
-  const status = typeof e.status === 'number' ? e.status : null;
-  const numericCode = typeof e.code === 'number' ? e.code : typeof e.code === 'string' && /^\d+$/.test(e.code) ? Number(e.code) : null;
-  if (status !== null) {
-    if (status === 429 || numericCode === 20429) return new ProviderError('rate_limited', message, numericCode, status, 1_000, { cause: err });
-    if (status === 401 || status === 403 || numericCode === 20003) return new ProviderError('auth', message, numericCode, status, null, { cause: err });
-    if (status >= 500) return new ProviderError('server', message, numericCode, status, null, { cause: err });
-    if (status >= 400) return new ProviderError('rejected', message, numericCode, status, null, { cause: err });
+export interface ProviderErrorInit {
+  code: ProviderErrorCode;
+  message: string;
+  twilioCode?: number | null | undefined;
+  httpStatus?: number | null | undefined;
+  retryAfterMs?: number | null | undefined;
+  outcomeUnknown?: boolean | undefined;
+  cause?: unknown;
+}
+
+export class ProviderError extends Error {
+  override readonly name = 'ProviderError';
+  readonly code: ProviderErrorCode;
+  readonly kind: ProviderErrorKind;
+  /** Whether trying again later can succeed. */
+  readonly retryable: boolean;
+  /** Twilio's numeric error code, when the provider gave one. */
+  readonly twilioCode: number | null;
+  readonly httpStatus: number | null;
+  /** How long to wait before the next call, when rate limited. */
+  readonly retryAfterMs: number | null;
+  /**
+   * The provider may have acted on the request although the call failed (a timeout, a
+   * connection reset mid-request): reconcile (callback or lookup) before sending again.
+   */
+  readonly outcomeUnknown: boolean;
+
+  constructor(init: ProviderErrorInit) {
+    super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
+    const { kind, retryable } = describeErrorCode(init.code);
+    this.code = init.code;
+    this.kind = kind;
+    this.retryable = retryable;
+    this.twilioCode = init.twilioCode ?? null;
+    this.httpStatus = init.httpStatus ?? null;
+    this.retryAfterMs = init.retryAfterMs ?? (kind === 'rate_limited' ? DEFAULT_RETRY_AFTER_MS : null);
+    // No answer, or an answer we could not read: the provider may have acted on it.
+    this.outcomeUnknown = init.outcomeUnknown
+      ?? (init.code === 'timeout'
+        || (init.code === 'unexpected_response' && (this.httpStatus === null || (this.httpStatus >= 200 && this.httpStatus < 300)))
+        || (init.code === 'unknown' && this.httpStatus === null));
   }
-  if (typeof e.code === 'string') {
-    if (TIMEOUT_CODES.has(e.code)) return new ProviderError('timeout', message, null, null, null, { cause: err });
-    if (NETWORK_CODES.has(e.code)) return new ProviderError('network', message, null, null, null, { cause: err });
+
+  toJSON() {
+    return {
+      name: this.name, code: this.code, kind: this.kind, retryable: this.retryable, twilioCode: this.twilioCode,
+      httpStatus: this.httpStatus, retryAfterMs: this.retryAfterMs, outcomeUnknown: this.outcomeUnknown, message: this.message,
+    };
   }
-  return new ProviderError('unknown', message, numericCode, status, null, { cause: err });
+}
+
+/** Twilio error codes the hub meets at the API (delivery codes 300xx arrive in callbacks). */
+const TWILIO_CODES: Readonly<Record<number, ProviderErrorCode>> = {
+  20001: 'invalid_parameter',
+  20003: 'auth_failed',
+  20404: 'not_found',
+  20429: 'rate_limited',
+  20500: 'server_error',
+  20503: 'server_error',
+  21211: 'invalid_to',
+  21212: 'invalid_from',
+  21408: 'region_not_permitted',
+  21602: 'missing_parameter',
+  21603: 'missing_parameter',
+  21604: 'missing_parameter',
+  21606: 'invalid_from',
+  21609: 'invalid_parameter',
+  21610: 'opted_out',
+  21611: 'queue_full',
+  21612: 'unreachable',
+  21614: 'not_sms_capable',
+  21617: 'body_too_long',
+  21705: 'invalid_messaging_service',
+  30409: 'not_cancelable',
+  35111: 'invalid_schedule',
+  35114: 'invalid_schedule',
+  35115: 'invalid_schedule',
+  35117: 'invalid_schedule',
+  35118: 'invalid_schedule',
+  60200: 'invalid_parameter',
+  60202: 'verification_limit',
+  60203: 'verification_limit',
+  60205: 'not_sms_capable',
+};
+
+/** The closed code for an HTTP error answer: Twilio's code first, the HTTP status otherwise. */
+export function codeForHttpError(status: number, twilioCode: number | null): ProviderErrorCode {
+  const known = twilioCode === null ? undefined : TWILIO_CODES[twilioCode];
+  if (known) return known;
+  if (status === 401 || status === 403) return 'auth_failed';
+  if (status === 404) return 'not_found';
+  if (status === 429) return 'rate_limited';
+  if (status >= 500) return 'server_error';
+  if (status >= 400) return 'rejected';
+  return 'unexpected_response';
+}
+
+/** A ProviderError for an HTTP error answer (used by the Twilio adapter and by fakes). */
+export function httpProviderError(status: number, twilioCode: number | null, message: string, cause?: unknown): ProviderError {
+  return new ProviderError({ code: codeForHttpError(status, twilioCode), message, twilioCode, httpStatus: status, cause });
 }

@@ -1,3 +1,13 @@
-export type { SmsProvider, PhoneVerifier, SendRequest, ProviderMessage, ProviderCall } from './port.ts';
-export { ProviderError, toProviderError, PROVIDER_ERROR_KINDS, type ProviderErrorKind } from './errors.ts';
-export { createTwilioProvider, type TwilioProviderOptions } from './twilio-provider.ts';
+export {
+  MESSAGE_STATUSES, VERIFICATION_STATUSES, PROVIDER_OPS,
+  type SmsProvider, type PhoneVerifier, type SendRequest, type SendResult, type ProviderMessage,
+  type ProviderMessageStatus, type VerificationStatus, type ProviderCall, type ProviderOp,
+} from './port.ts';
+export {
+  ProviderError, PROVIDER_ERROR_CODES, PROVIDER_ERROR_KINDS, DEFAULT_RETRY_AFTER_MS, describeErrorCode, codeForHttpError, httpProviderError,
+  type ProviderErrorCode, type ProviderErrorKind, type ProviderErrorInit,
+} from './errors.ts';
+export { toProviderError } from './classify.ts';
+export { messageStatus, verificationStatus } from './status.ts';
+export { createTwilioProvider, twilioProviderFromEnv, type TwilioProvider, type TwilioProviderOptions, type TwilioEnvSettings } from './twilio-provider.ts';
+export { RedirectingRequestClient, createRequestClient, type HttpClientOptions } from './http-client.ts';

@@ -1,109 +1,137 @@
-import http from 'node:http';
-import https from 'node:https';
 import twilio from 'twilio';
-import { toProviderError } from './errors.ts';
-import type { PhoneVerifier, ProviderCall, ProviderMessage, SendRequest, SmsProvider } from './port.ts';
+import type { MessageListInstanceCreateOptions } from 'twilio/lib/rest/api/v2010/account/message.js';
+import { toProviderError } from './classify.ts';
+import { ProviderError } from './errors.ts';
+import { createRequestClient } from './http-client.ts';
+import type { PhoneVerifier, ProviderCall, ProviderMessage, ProviderOp, SendRequest, SmsProvider, VerificationStatus } from './port.ts';
+import { toProviderMessage, verificationStatus } from './status.ts';
 
 export interface TwilioProviderOptions {
   accountSid: string;
   authToken: string;
   /** When set, every Twilio host (api, verify…) is replaced by this base URL (the sandbox). */
   baseUrl?: string | undefined;
+  /** Default sender when a request names none and no Messaging Service is used. */
   from?: string | undefined;
+  /** Default Messaging Service (needed for Twilio-native scheduling). */
   messagingServiceSid?: string | undefined;
   verifyServiceSid?: string | undefined;
-  timeoutMs?: number;
-  maxSockets?: number;
-  onCall?: (call: ProviderCall) => void;
+  /** Per-request timeout (default 10 000 ms). A timeout is a ProviderError `timeout`. */
+  timeoutMs?: number | undefined;
+  /** Sockets per Twilio host (default 64). */
+  maxSockets?: number | undefined;
+  /** Called after every provider call (metrics). Exceptions thrown by the hook are ignored. */
+  onCall?: ((call: ProviderCall) => void) | undefined;
 }
 
-type RequestOptions = Parameters<InstanceType<typeof twilio.RequestClient>['request']>[0];
-
-/**
- * The SDK has no base-URL option; its documented extension point is a custom httpClient.
- * This one rewrites scheme and host of every request and hands it to the SDK's own
- * RequestClient, so requests are still built, authenticated and parsed by the SDK.
- */
-class RedirectingClient extends twilio.RequestClient {
-  constructor(private readonly base: URL, opts: ConstructorParameters<typeof twilio.RequestClient>[0]) {
-    super(opts);
-  }
-  override request<TData>(opts: RequestOptions & { data?: TData }) {
-    const target = new URL(opts.uri);
-    target.protocol = this.base.protocol;
-    target.host = this.base.host;
-    target.pathname = this.base.pathname.replace(/\/$/, '') + target.pathname;
-    return super.request({ ...opts, uri: target.toString() });
-  }
+export interface TwilioProvider extends SmsProvider, PhoneVerifier {
+  /** Closes the pooled sockets. */
+  close(): void;
 }
 
-function toMessage(m: { sid: string; status: string; to: string; body: string; numSegments?: string | null; errorCode?: number | null; errorMessage?: string | null; dateCreated?: Date | null }): ProviderMessage {
-  return {
-    sid: m.sid,
-    status: m.status,
-    to: m.to,
-    body: m.body,
-    segments: m.numSegments ? Number(m.numSegments) : null,
-    errorCode: m.errorCode ?? null,
-    errorMessage: m.errorMessage ?? null,
-    dateCreated: m.dateCreated ?? null,
+/** The SmsProvider and PhoneVerifier ports on the official Twilio SDK. */
+export function createTwilioProvider(options: TwilioProviderOptions): TwilioProvider {
+  const { client: httpClient, close } = createRequestClient({
+    baseUrl: options.baseUrl,
+    timeoutMs: options.timeoutMs ?? 10_000,
+    maxSockets: options.maxSockets ?? 64,
+  });
+  const client = twilio(options.accountSid, options.authToken, { httpClient, autoRetry: false });
+
+  const report = (call: ProviderCall) => {
+    try {
+      options.onCall?.(call);
+    } catch {
+      // a metrics hook must not change the outcome of a call
+    }
   };
-}
 
-export function createTwilioProvider(options: TwilioProviderOptions): SmsProvider & PhoneVerifier {
-  const timeout = options.timeoutMs ?? 10_000;
-  const maxSockets = options.maxSockets ?? 64;
-  const clientOpts = { timeout, keepAlive: true, maxSockets, autoRetry: false };
-  const httpClient = options.baseUrl ? new RedirectingClient(new URL(options.baseUrl), clientOpts) : new twilio.RequestClient(clientOpts);
-  // Against a plain-http target the SDK would use the unbounded global agent: bound it.
-  httpClient.axios.defaults.httpAgent = new http.Agent({ keepAlive: true, maxSockets });
-  httpClient.axios.defaults.httpsAgent ??= new https.Agent({ keepAlive: true, maxSockets });
-  const client = twilio(options.accountSid, options.authToken, { httpClient });
-
-  const timed = async <T>(op: ProviderCall['op'], fn: () => Promise<T>): Promise<T> => {
+  const timed = async <T>(op: ProviderOp, fn: () => Promise<T>): Promise<T> => {
     const started = performance.now();
     try {
       const result = await fn();
-      options.onCall?.({ op, ms: performance.now() - started, ok: true });
+      report({ op, ms: performance.now() - started, ok: true, errorCode: null, kind: null, twilioCode: null, httpStatus: null });
       return result;
     } catch (err) {
-      const pe = toProviderError(err);
-      options.onCall?.({ op, ms: performance.now() - started, ok: false, errorCode: pe.twilioCode, httpStatus: pe.httpStatus });
-      throw pe;
+      const e = toProviderError(err);
+      report({ op, ms: performance.now() - started, ok: false, errorCode: e.code, kind: e.kind, twilioCode: e.twilioCode, httpStatus: e.httpStatus });
+      throw e;
     }
+  };
+
+  const verifyService = () => {
+    if (!options.verifyServiceSid) throw new ProviderError({ code: 'invalid_parameter', message: 'verifyServiceSid is not configured' });
+    return client.verify.v2.services(options.verifyServiceSid);
   };
 
   return {
     send: (req: SendRequest) =>
       timed('send', async () => {
         const messagingServiceSid = req.messagingServiceSid ?? options.messagingServiceSid;
-        const from = req.from ?? options.from;
-        const m = await client.messages.create({
-          to: req.to,
-          body: req.body,
-          statusCallback: req.statusCallback,
-          ...(messagingServiceSid ? { messagingServiceSid } : { from: from! }),
-          ...(req.sendAt ? { sendAt: req.sendAt, scheduleType: 'fixed' as const } : {}),
-        });
-        return toMessage(m);
+        const from = req.from ?? (messagingServiceSid ? undefined : options.from);
+        if (!from && !messagingServiceSid) throw new ProviderError({ code: 'missing_parameter', message: 'no From number and no Messaging Service configured' });
+        const params: MessageListInstanceCreateOptions = { to: req.to, body: req.body, statusCallback: req.statusCallback };
+        if (from) params.from = from;
+        if (messagingServiceSid) params.messagingServiceSid = messagingServiceSid;
+        if (req.sendAt) {
+          params.sendAt = req.sendAt;
+          params.scheduleType = 'fixed';
+        }
+        return toProviderMessage(await client.messages.create(params));
       }),
-    fetch: (sid) => timed('fetch', async () => toMessage(await client.messages(sid).fetch())),
-    cancel: (sid) => timed('cancel', async () => { await client.messages(sid).update({ status: 'canceled' }); }),
+
+    fetch: (sid: string) => timed('fetch', async (): Promise<ProviderMessage> => toProviderMessage(await client.messages(sid).fetch())),
+
+    cancel: (sid: string) =>
+      timed('cancel', async () => {
+        await client.messages(sid).update({ status: 'canceled' });
+      }),
+
     findSent: (q) =>
       timed('list', async () => {
         const list = await client.messages.list({ to: q.to, dateSentAfter: q.since, limit: 50 });
         const match = list.find((m) => m.body === q.body);
-        return match ? toMessage(match) : null;
+        return match ? toProviderMessage(match) : null;
       }),
-    start: (to) =>
-      timed('verify_start', async () => {
-        const v = await client.verify.v2.services(options.verifyServiceSid!).verifications.create({ to, channel: 'sms' });
-        return { sid: v.sid, status: v.status };
+
+    start: (to: string) =>
+      timed('verify_start', async (): Promise<{ sid: string; status: VerificationStatus }> => {
+        const v = await verifyService().verifications.create({ to, channel: 'sms' });
+        return { sid: v.sid, status: verificationStatus(v.status) };
       }),
-    check: (to, code) =>
-      timed('verify_check', async () => {
-        const v = await client.verify.v2.services(options.verifyServiceSid!).verificationChecks.create({ to, code });
-        return { status: v.status, valid: v.valid };
+
+    check: (to: string, code: string) =>
+      timed('verify_check', async (): Promise<{ status: VerificationStatus; valid: boolean }> => {
+        const v = await verifyService().verificationChecks.create({ to, code });
+        return { status: verificationStatus(v.status), valid: v.valid === true };
       }),
+
+    close,
   };
+}
+
+/** The TWILIO_* settings every service reads (see twilioEnv in @hub/config). */
+export interface TwilioEnvSettings {
+  TWILIO_ACCOUNT_SID?: string | undefined;
+  TWILIO_AUTH_TOKEN?: string | undefined;
+  TWILIO_BASE_URL?: string | undefined;
+  TWILIO_FROM_NUMBER?: string | undefined;
+  TWILIO_MESSAGING_SERVICE_SID?: string | undefined;
+  TWILIO_VERIFY_SERVICE_SID?: string | undefined;
+  TWILIO_TIMEOUT_MS?: number | undefined;
+}
+
+/** A provider from the TWILIO_* settings, or undefined when no credentials are configured. */
+export function twilioProviderFromEnv(env: TwilioEnvSettings, extra: Pick<TwilioProviderOptions, 'onCall' | 'maxSockets'> = {}): TwilioProvider | undefined {
+  if (!env.TWILIO_ACCOUNT_SID || !env.TWILIO_AUTH_TOKEN) return undefined;
+  return createTwilioProvider({
+    accountSid: env.TWILIO_ACCOUNT_SID,
+    authToken: env.TWILIO_AUTH_TOKEN,
+    baseUrl: env.TWILIO_BASE_URL,
+    from: env.TWILIO_FROM_NUMBER,
+    messagingServiceSid: env.TWILIO_MESSAGING_SERVICE_SID,
+    verifyServiceSid: env.TWILIO_VERIFY_SERVICE_SID,
+    timeoutMs: env.TWILIO_TIMEOUT_MS,
+    ...extra,
+  });
 }

@@ -1,86 +1,144 @@
+import http from 'node:http';
+import https from 'node:https';
+import { setTimeout as sleep } from 'node:timers/promises';
 import twilio from 'twilio';
-import type { Scenario } from './scenario.ts';
 
-export interface CallbackTarget {
-  url: string;
-  sid: string;
-  accountSid: string;
-  from: string;
-  to: string;
+export interface CallbackOptions {
+  authToken: string;
+  /** Sockets per callback host (keep-alive). Default 64. */
+  maxSockets?: number | undefined;
+  /** Attempts after the first one, on a network error or a 5xx. Default 3. */
+  retries?: number | undefined;
+  /** Per-attempt timeout in ms. Default 10 000. */
+  timeoutMs?: number | undefined;
+  /** Called when a callback is given up (never throws into the sandbox). */
+  onGiveUp?: ((info: { url: string; sid: string; status: string; reason: string }) => void) | undefined;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export interface CallbackStats {
+  /** Callbacks handed to the poster. */
+  requested: number;
+  /** Answered 2xx. */
+  accepted: number;
+  /** Answered 4xx (not retried: the receiver refused it, e.g. a bad signature → 403). */
+  refused: number;
+  /** Given up after the retries (network errors, 5xx). */
+  failed: number;
+  /** Not posted because the scenario dropped them. */
+  dropped: number;
+  /** Being posted now. */
+  inFlight: number;
+}
+
+type Params = Record<string, string>;
 
 /**
  * Posts status callbacks the way Twilio does: form-encoded, signed with X-Twilio-Signature
- * over the exact callback URL and parameters. Failures are retried a few times, then counted.
+ * over the exact callback URL and parameters, through keep-alive agents with a bounded
+ * number of sockets. Network errors and 5xx answers are retried with a short backoff, then
+ * counted and reported; nothing here ever throws into the server.
  */
-export class CallbackSender {
-  delivered = 0;
-  failed = 0;
-  private pending = new Set<Promise<void>>();
+export class CallbackPoster {
+  readonly stats: CallbackStats = { requested: 0, accepted: 0, refused: 0, failed: 0, dropped: 0, inFlight: 0 };
+  private readonly httpAgent: http.Agent;
+  private readonly httpsAgent: https.Agent;
+  private readonly retries: number;
+  private readonly timeoutMs: number;
+  private readonly idle = new Set<() => void>();
 
-  constructor(private readonly authToken: string) {}
-
-  schedule(target: CallbackTarget, scenario: Scenario, onStatus: (status: string, errorCode: number | null) => void): void {
-    if (scenario.dropCallbacks) return;
-    const sequence: { status: string; errorCode: number | null }[] = [];
-    if (scenario.queuedCallback) sequence.push({ status: 'queued', errorCode: null });
-    if (scenario.outcome === 'failed') {
-      sequence.push({ status: 'failed', errorCode: scenario.errorCode ?? 30008 });
-    } else {
-      sequence.push({ status: 'sent', errorCode: null });
-      sequence.push(scenario.outcome === 'delivered' ? { status: 'delivered', errorCode: null } : { status: 'undelivered', errorCode: scenario.errorCode ?? 30003 });
-    }
-    if (scenario.outOfOrder) sequence.reverse();
-    const run = (async () => {
-      for (const step of sequence) {
-        await sleep(scenario.delayMs);
-        onStatus(step.status, step.errorCode);
-        await this.post(target, step.status, step.errorCode);
-        if (scenario.duplicate) await this.post(target, step.status, step.errorCode);
-      }
-    })();
-    this.pending.add(run);
-    void run.finally(() => this.pending.delete(run));
+  constructor(private readonly options: CallbackOptions) {
+    const maxSockets = options.maxSockets ?? 64;
+    this.httpAgent = new http.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
+    this.httpsAgent = new https.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
+    this.retries = options.retries ?? 3;
+    this.timeoutMs = options.timeoutMs ?? 10_000;
   }
 
-  async post(target: CallbackTarget, status: string, errorCode: number | null): Promise<boolean> {
-    const params: Record<string, string> = {
-      AccountSid: target.accountSid,
-      ApiVersion: '2010-04-01',
-      From: target.from,
-      To: target.to,
-      MessageSid: target.sid,
-      SmsSid: target.sid,
-      MessageStatus: status,
-      SmsStatus: status,
-    };
-    if (errorCode !== null) params.ErrorCode = String(errorCode);
-    const signature = twilio.getExpectedTwilioSignature(this.authToken, target.url, params);
-    for (let attempt = 1; attempt <= 4; attempt++) {
-      try {
-        const res = await fetch(target.url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature, 'user-agent': 'TwilioProxy/1.1' },
-          body: new URLSearchParams(params).toString(),
-        });
-        await res.arrayBuffer();
-        if (res.status < 500) {
-          this.delivered++;
-          return res.ok;
+  /** Signs and posts; resolves with the receiver's HTTP status, or null when given up. */
+  async post(url: string, params: Params, signal?: AbortSignal): Promise<number | null> {
+    this.stats.requested++;
+    this.stats.inFlight++;
+    try {
+      const signature = twilio.getExpectedTwilioSignature(this.options.authToken, url, params);
+      const body = Buffer.from(new URLSearchParams(params).toString());
+      let reason = 'unknown';
+      for (let attempt = 0; attempt <= this.retries; attempt++) {
+        if (signal?.aborted) return null;
+        if (attempt > 0) await sleep(50 * 2 ** attempt, undefined, { signal }).catch(() => undefined);
+        if (signal?.aborted) return null;
+        try {
+          const status = await this.once(url, body, signature);
+          if (status < 300) {
+            this.stats.accepted++;
+            return status;
+          }
+          if (status < 500) {
+            this.stats.refused++;
+            return status;
+          }
+          reason = `HTTP ${status}`;
+        } catch (err) {
+          reason = (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.name : 'error');
         }
-      } catch {
-        // connection refused / reset: retry below
       }
-      await sleep(100 * 2 ** attempt);
+      this.stats.failed++;
+      this.options.onGiveUp?.({ url, sid: params.MessageSid ?? '', status: params.MessageStatus ?? '', reason });
+      return null;
+    } catch (err) {
+      // A malformed URL or a bug: count it, never crash the sandbox.
+      this.stats.failed++;
+      this.options.onGiveUp?.({ url, sid: params.MessageSid ?? '', status: params.MessageStatus ?? '', reason: err instanceof Error ? err.message : String(err) });
+      return null;
+    } finally {
+      this.stats.inFlight--;
+      if (this.stats.inFlight === 0) for (const resolve of this.idle) resolve();
     }
-    this.failed++;
-    return false;
   }
 
-  /** Waits for every scheduled callback to be posted. */
-  async drain(): Promise<void> {
-    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  private once(url: string, body: Buffer, signature: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const target = new URL(url);
+      const secure = target.protocol === 'https:';
+      const req = (secure ? https : http).request(target, {
+        method: 'POST',
+        agent: secure ? this.httpsAgent : this.httpAgent,
+        timeout: this.timeoutMs,
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
+          'content-length': body.length,
+          'x-twilio-signature': signature,
+          'user-agent': 'TwilioProxy/1.1',
+        },
+      });
+      req.once('response', (res) => {
+        res.resume();
+        res.once('end', () => resolve(res.statusCode ?? 0));
+        res.once('error', reject);
+      });
+      req.once('timeout', () => req.destroy(Object.assign(new Error('callback timed out'), { code: 'ETIMEDOUT' })));
+      req.once('error', reject);
+      req.end(body);
+    });
+  }
+
+  /** Resolves when no callback is being posted. */
+  whenIdle(): Promise<void> {
+    if (this.stats.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        this.idle.delete(done);
+        resolve();
+      };
+      this.idle.add(done);
+    });
+  }
+
+  resetStats(): void {
+    Object.assign(this.stats, { requested: 0, accepted: 0, refused: 0, failed: 0, dropped: 0 });
+  }
+
+  close(): void {
+    this.httpAgent.destroy();
+    this.httpsAgent.destroy();
   }
 }

@@ -1,238 +1,180 @@
-import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import type { AddressInfo } from 'node:net';
+import Fastify, { LogController, type FastifyServerOptions } from 'fastify';
 import formbody from '@fastify/formbody';
-import { CallbackSender } from './callbacks.ts';
-import { FROM_ERRORS, TO_ERRORS, VALID_TEST_FROM } from './numbers.ts';
-import { DEFAULT_FAULTS, DEFAULT_SCENARIO, type ApiFaults, type Scenario } from './scenario.ts';
-import { messageJson, newSid, roughSegments, twilioError, type SandboxMessage, type SentRecord } from './store.ts';
+import { CallbackPoster, type CallbackStats } from './callbacks.ts';
+import { ScenarioBook, type SandboxContext, type SchedulingWindow } from './context.ts';
+import { ApiGuard } from './faults.ts';
+import { Lifecycle } from './lifecycle.ts';
+import { VALID_TEST_FROM } from './numbers.ts';
+import { controlRoutes } from './routes/control.ts';
+import { messageRoutes } from './routes/messages.ts';
+import { verifyRoutes } from './routes/verify.ts';
+import { DEFAULT_SCENARIO, type ApiFaults, type FailNext, type Scenario } from './scenario.ts';
+import { MessageStore, type SandboxMessage, type SandboxStatus, type SentRecord, type VerificationRecord, type VerifyStartRecord } from './store.ts';
 
 export interface SandboxOptions {
-  port?: number;
-  host?: string;
-  accountSid?: string;
-  authToken?: string;
+  /** Port to listen on; default a free one. */
+  port?: number | undefined;
+  /** Default 127.0.0.1. */
+  host?: string | undefined;
+  /** The URL others reach the sandbox at, when not the listening address (containers). */
+  publicUrl?: string | undefined;
+  accountSid?: string | undefined;
+  authToken?: string | undefined;
   /** From numbers accepted besides Twilio's test number +15005550006. */
-  fromNumbers?: string[];
-  /** The code Verify accepts (default 123456). */
-  verifyCode?: string;
-  logger?: boolean;
+  fromNumbers?: string[] | undefined;
+  /** The code Verify approves (default 123456). */
+  verifyCode?: string | undefined;
+  /** The sandbox-wide scenario (per-number ones are set with setScenario). */
+  scenario?: Partial<Scenario> | undefined;
+  faults?: Partial<ApiFaults> | undefined;
+  /** SendAt window; Twilio's is 300 s to 35 days ahead. */
+  scheduling?: Partial<SchedulingWindow> | undefined;
+  /** StatusCallback query parameter that carries our message id (default "mid"). */
+  messageIdParam?: string | undefined;
+  callbacks?: { maxSockets?: number; retries?: number; timeoutMs?: number } | undefined;
+  /** Fastify's logger option (default off). */
+  logger?: FastifyServerOptions['logger'];
+}
+
+export interface SandboxStats {
+  messages: number;
+  sends: number;
+  verifyStarts: number;
+  callbacks: CallbackStats;
 }
 
 export interface TwilioSandbox {
+  /** Base URL (http://127.0.0.1:port); throws before start(). */
   readonly url: string;
   readonly accountSid: string;
   readonly authToken: string;
   start(): Promise<void>;
   close(): Promise<void>;
-  /** Every message accepted, in order. */
-  sends(): SentRecord[];
+  /** Every accepted send, in order (optionally only to one number or for one message id). */
+  sends(filter?: { to?: string; messageId?: string }): SentRecord[];
   messages(): SandboxMessage[];
-  verifications(): { to: string; sid: string; status: string }[];
-  /** Scenario for one destination, or '*' for the default. */
+  message(sid: string): SandboxMessage | undefined;
+  /** Every verification started (current state). */
+  verifications(): VerificationRecord[];
+  /** Every accepted Verify start, resends included. */
+  verifyStarts(filter?: { to?: string }): VerifyStartRecord[];
+  /** Scenario for one destination number, or '*' for every number without its own. */
   setScenario(to: string, scenario: Partial<Scenario>): void;
+  scenarioFor(to: string): Scenario;
   setFaults(faults: Partial<ApiFaults>): void;
-  /** Posts a signed callback by hand (e.g. a late duplicate). */
-  postCallback(sid: string, status: string, errorCode?: number | null): Promise<boolean>;
-  /** Waits until every scheduled callback has been posted. */
+  /** The next `count` API requests fail with `status` (401 → 20003, 429 → 20429, 5xx → 20500/20503). */
+  failNext(count: number, status: number, options?: Pick<FailNext, 'code' | 'body'>): void;
+  currentFaults(): ApiFaults;
+  /** Posts one signed callback by hand (e.g. a late duplicate); false when not delivered. */
+  postCallback(sid: string, status: SandboxStatus, errorCode?: number | null): Promise<boolean>;
+  /** Waits until every started status sequence has been posted. */
   drain(): Promise<void>;
+  stats(): SandboxStats;
+  /** Forgets messages, verifications, scenarios and faults; stops callbacks in flight. */
   reset(): void;
 }
 
-type Form = Record<string, string | string[] | undefined>;
-const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export const DEFAULT_ACCOUNT_SID = 'ACsandbox00000000000000000000000000';
+export const DEFAULT_AUTH_TOKEN = 'sandbox-auth-token';
 
 export function createTwilioSandbox(options: SandboxOptions = {}): TwilioSandbox {
-  const accountSid = options.accountSid ?? 'ACsandbox00000000000000000000000000';
-  const authToken = options.authToken ?? 'sandbox-auth-token';
-  const verifyCode = options.verifyCode ?? '123456';
-  const fromNumbers = new Set([VALID_TEST_FROM, ...(options.fromNumbers ?? [])]);
-  const messages = new Map<string, SandboxMessage>();
-  const sent: SentRecord[] = [];
-  const verifications = new Map<string, { to: string; sid: string; status: string }>();
-  const scenarios = new Map<string, Scenario>();
-  let faults: ApiFaults = { ...DEFAULT_FAULTS };
-  let windowStart = 0;
-  let windowCount = 0;
-  const callbacks = new CallbackSender(authToken);
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 64 * 1024 });
-  let url = '';
-
-  const scenarioFor = (to: string): Scenario => ({ ...DEFAULT_SCENARIO, ...scenarios.get('*'), ...scenarios.get(to) });
-
-  const fail = (reply: FastifyReply, status: number, code: number | null, message: string) => reply.code(status).send(twilioError(status, code, message));
-
-  // Basic auth, artificial latency and forced faults apply to every API route.
-  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-    if (request.url.startsWith('/__sandbox')) return;
-    if (faults.latencyMs > 0) await sleep(faults.latencyMs);
-    const header = request.headers.authorization ?? '';
-    const [user, pass] = Buffer.from(header.replace(/^Basic /, ''), 'base64').toString().split(':');
-    if (user !== accountSid || pass !== authToken) return fail(reply, 401, 20003, 'Authenticate');
-    if (faults.failNext && faults.failNext.count > 0) {
-      faults.failNext.count -= 1;
-      const { status, code } = faults.failNext;
-      if (faults.failNext.count === 0) faults.failNext = null;
-      if (status >= 500) return reply.code(status).type('text/html').send('<html>Service unavailable</html>');
-      return fail(reply, status, code, status === 429 ? 'Too Many Requests' : 'Forced failure');
-    }
+  const accountSid = options.accountSid ?? DEFAULT_ACCOUNT_SID;
+  const authToken = options.authToken ?? DEFAULT_AUTH_TOKEN;
+  if (!/^AC\w+$/.test(accountSid)) throw new Error(`accountSid must start with AC (the SDK refuses others): ${accountSid}`);
+  const app = Fastify({
+    logger: options.logger ?? false,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 64 * 1024,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
   });
+  const poster = new CallbackPoster({
+    authToken,
+    maxSockets: options.callbacks?.maxSockets,
+    retries: options.callbacks?.retries,
+    timeoutMs: options.callbacks?.timeoutMs,
+    onGiveUp: (info) => app.log.warn(info, 'status callback given up'),
+  });
+  const scenarios = new ScenarioBook({ ...DEFAULT_SCENARIO, ...options.scenario });
+  const guard = new ApiGuard(accountSid, authToken);
+  if (options.faults) guard.set(options.faults);
+  const ctx: SandboxContext = {
+    accountSid,
+    store: new MessageStore(),
+    lifecycle: new Lifecycle(poster, (to) => scenarios.for(to)),
+    guard,
+    fromNumbers: new Set([VALID_TEST_FROM, ...(options.fromNumbers ?? [])]),
+    scheduling: { minLeadMs: 300_000, maxLeadMs: 35 * 86_400_000, ...options.scheduling },
+    messageIdParam: options.messageIdParam ?? 'mid',
+    verify: { code: options.verifyCode ?? '123456', pending: new Map(), all: new Map(), starts: [], ttlMs: 10 * 60_000 },
+    scenarios,
+  };
+  let url: string | null = null;
+
+  const reset = () => {
+    ctx.lifecycle.abortAll();
+    ctx.store.clear();
+    ctx.verify.pending.clear();
+    ctx.verify.all.clear();
+    ctx.verify.starts.length = 0;
+    scenarios.clear();
+    guard.reset();
+    poster.resetStats();
+  };
+  const stats = (): SandboxStats => ({
+    messages: ctx.store.size,
+    sends: ctx.store.sent.length,
+    verifyStarts: ctx.verify.starts.length,
+    callbacks: { ...poster.stats },
+  });
+
+  app.addHook('onRequest', guard.onRequest);
+  app.addHook('onSend', guard.onSend);
   void app.register(formbody);
-
-  app.post<{ Params: { account: string }; Body: Form }>('/2010-04-01/Accounts/:account/Messages.json', async (request, reply) => {
-    const body = request.body ?? {};
-    const to = one(body.To);
-    const from = one(body.From);
-    const service = one(body.MessagingServiceSid) ?? null;
-    const text = one(body.Body) ?? '';
-    if (!to) return fail(reply, 400, 21604, "A 'To' phone number is required.");
-    if (!from && !service) return fail(reply, 400, 21603, "A 'From' phone number is required.");
-    if (from && FROM_ERRORS[from]) return fail(reply, FROM_ERRORS[from].status, FROM_ERRORS[from].code, FROM_ERRORS[from].message);
-    if (from && !fromNumbers.has(from)) return fail(reply, 400, 21606, "The 'From' phone number provided is not a valid message-capable Twilio phone number for this account.");
-    const toError = TO_ERRORS[to];
-    if (toError) return fail(reply, toError.status, toError.code, toError.message);
-    if (!/^\+[1-9]\d{6,14}$/.test(to)) return fail(reply, 400, 21211, `The 'To' number ${to} is not a valid phone number.`);
-    if (text.trim() === '' && !body.MediaUrl) return fail(reply, 400, 21602, 'Message body is required.');
-    if (text.length > 1600) return fail(reply, 400, 21617, 'The concatenated message body exceeds the 1600 character limit.');
-    if (faults.rateLimitPerSecond > 0) {
-      const now = Date.now();
-      if (now - windowStart >= 1000) {
-        windowStart = now;
-        windowCount = 0;
-      }
-      if (++windowCount > faults.rateLimitPerSecond) return fail(reply, 429, 20429, 'Too Many Requests');
-    }
-    const sendAt = one(body.SendAt) ?? null;
-    if (sendAt && !service) return fail(reply, 400, 35111, 'SendAt requires a MessagingServiceSid.');
-    const callbackUrl = one(body.StatusCallback) ?? null;
-    let messageId: string | null = null;
-    if (callbackUrl) {
-      try {
-        messageId = new URL(callbackUrl).searchParams.get('mid');
-      } catch {
-        return fail(reply, 400, 21609, 'Invalid StatusCallback URL');
-      }
-    }
-    const now = new Date();
-    const message: SandboxMessage = {
-      sid: newSid('SM'), accountSid, to, from: from ?? VALID_TEST_FROM, body: text,
-      status: sendAt ? 'scheduled' : service ? 'accepted' : 'queued',
-      statusCallback: callbackUrl, messageId, messagingServiceSid: service, sendAt, errorCode: null,
-      segments: roughSegments(text), dateCreated: now, dateUpdated: now,
-    };
-    messages.set(message.sid, message);
-    sent.push({ sid: message.sid, to, from: message.from, body: text, statusCallback: callbackUrl, messageId, scheduled: Boolean(sendAt), at: now });
-    if (callbackUrl && !sendAt) {
-      callbacks.schedule({ url: callbackUrl, sid: message.sid, accountSid, from: message.from, to }, scenarioFor(to), (status, errorCode) => {
-        message.status = status;
-        message.errorCode = errorCode;
-        message.dateUpdated = new Date();
-      });
-    }
-    return reply.code(201).send(messageJson(message));
+  void app.register(async (api) => {
+    messageRoutes(api, ctx);
+    verifyRoutes(api, ctx);
+    controlRoutes(api, ctx, { reset, drain: () => ctx.lifecycle.drain(), stats });
   });
 
-  app.get<{ Params: { sid: string } }>('/2010-04-01/Accounts/:account/Messages/:sid.json', async (request, reply) => {
-    const m = messages.get(request.params.sid);
-    if (!m) return fail(reply, 404, 20404, `The requested resource /Messages/${request.params.sid}.json was not found`);
-    return messageJson(m);
-  });
-
-  app.post<{ Params: { sid: string }; Body: Form }>('/2010-04-01/Accounts/:account/Messages/:sid.json', async (request, reply) => {
-    const m = messages.get(request.params.sid);
-    if (!m) return fail(reply, 404, 20404, `The requested resource /Messages/${request.params.sid}.json was not found`);
-    if (one(request.body?.Status) === 'canceled') {
-      if (m.status !== 'scheduled') return fail(reply, 400, 30409, 'Message is not in a cancelable state');
-      m.status = 'canceled';
-      m.dateUpdated = new Date();
-    }
-    return messageJson(m);
-  });
-
-  app.get<{ Querystring: Record<string, string> }>('/2010-04-01/Accounts/:account/Messages.json', async (request) => {
-    const q = request.query;
-    const after = q['DateSent>'] ? new Date(q['DateSent>']) : null;
-    const list = [...messages.values()]
-      .filter((m) => (!q.To || m.to === q.To) && (!after || m.dateCreated >= after))
-      .sort((a, b) => b.dateCreated.getTime() - a.dateCreated.getTime());
-    const pageSize = Number(q.PageSize ?? 50);
-    return {
-      messages: list.slice(0, pageSize).map(messageJson),
-      page: 0, page_size: pageSize, start: 0, end: Math.min(pageSize, list.length) - 1,
-      uri: request.url, first_page_uri: request.url, next_page_uri: null, previous_page_uri: null,
-    };
-  });
-
-  app.post<{ Params: { service: string }; Body: Form }>('/v2/Services/:service/Verifications', async (request, reply) => {
-    const to = one(request.body?.To);
-    if (!to) return fail(reply, 400, 60200, 'Invalid parameter: To');
-    const toError = TO_ERRORS[to];
-    if (toError) return fail(reply, 400, 60200, 'Invalid parameter `To`');
-    const v = { to, sid: newSid('VE'), status: 'pending' };
-    verifications.set(to, v);
-    return reply.code(201).send({ sid: v.sid, service_sid: request.params.service, account_sid: accountSid, to, channel: one(request.body?.Channel) ?? 'sms', status: 'pending', valid: false, date_created: new Date().toISOString(), date_updated: new Date().toISOString(), url: `/v2/Services/${request.params.service}/Verifications/${v.sid}` });
-  });
-
-  app.post<{ Params: { service: string }; Body: Form }>('/v2/Services/:service/VerificationCheck', async (request, reply) => {
-    const to = one(request.body?.To);
-    const code = one(request.body?.Code);
-    const v = to ? verifications.get(to) : undefined;
-    if (!v || v.status !== 'pending') return fail(reply, 404, 20404, 'The requested resource was not found');
-    const valid = code === verifyCode;
-    if (valid) v.status = 'approved';
-    return { sid: v.sid, service_sid: request.params.service, account_sid: accountSid, to: v.to, channel: 'sms', status: valid ? 'approved' : 'pending', valid, date_created: new Date().toISOString(), date_updated: new Date().toISOString() };
-  });
-
-  // Control API for other processes (e.g. the benchmark or a manual test).
-  app.get('/__sandbox/sends', async () => ({ count: sent.length, sends: sent.slice(-1000) }));
-  app.post<{ Body: { to?: string } & Partial<Scenario> }>('/__sandbox/scenario', async (request) => {
-    const { to = '*', ...scenario } = request.body ?? {};
-    scenarios.set(to, { ...DEFAULT_SCENARIO, ...scenarios.get(to), ...scenario });
-    return { ok: true };
-  });
-  app.post<{ Body: Partial<ApiFaults> }>('/__sandbox/faults', async (request) => {
-    faults = { ...faults, ...(request.body ?? {}) };
-    return { ok: true };
-  });
-  app.post('/__sandbox/reset', async () => {
-    sandbox.reset();
-    return { ok: true };
-  });
-
-  const sandbox: TwilioSandbox = {
+  return {
     get url() {
+      if (url === null) throw new Error('the Twilio sandbox is not started');
       return url;
     },
     accountSid,
     authToken,
     async start() {
-      const address = await app.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1' });
-      url = address.replace('[::1]', '127.0.0.1');
+      const host = options.host ?? '127.0.0.1';
+      await app.listen({ port: options.port ?? 0, host });
+      const { port } = app.server.address() as AddressInfo;
+      const reachable = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+      url = (options.publicUrl ?? `http://${reachable}:${port}`).replace(/\/$/, '');
     },
     async close() {
+      ctx.lifecycle.abortAll();
       await app.close();
+      poster.close();
     },
-    sends: () => [...sent],
-    messages: () => [...messages.values()],
-    verifications: () => [...verifications.values()],
-    setScenario(to, scenario) {
-      scenarios.set(to, { ...DEFAULT_SCENARIO, ...scenarios.get(to), ...scenario });
-    },
-    setFaults(f) {
-      faults = { ...faults, ...f };
-    },
+    sends: (filter) =>
+      filter ? ctx.store.sent.filter((s) => (filter.to === undefined || s.to === filter.to) && (filter.messageId === undefined || s.messageId === filter.messageId)) : [...ctx.store.sent],
+    messages: () => [...ctx.store.all()],
+    message: (sid) => ctx.store.get(sid),
+    verifications: () => [...ctx.verify.all.values()],
+    verifyStarts: (filter) => ctx.verify.starts.filter((s) => filter?.to === undefined || s.to === filter.to),
+    setScenario: (to, scenario) => scenarios.set(to, scenario),
+    scenarioFor: (to) => scenarios.for(to),
+    setFaults: (faults) => guard.set(faults),
+    failNext: (count, status, opts) => guard.set({ failNext: { count, status, code: opts?.code, body: opts?.body } }),
+    currentFaults: () => ({ ...guard.faults }),
     async postCallback(sid, status, errorCode = null) {
-      const m = messages.get(sid);
-      if (!m?.statusCallback) throw new Error(`no message ${sid} with a status callback`);
-      return callbacks.post({ url: m.statusCallback, sid, accountSid, from: m.from, to: m.to }, status, errorCode);
+      const m = ctx.store.get(sid);
+      if (!m?.statusCallback) throw new Error(`no message ${sid} with a StatusCallback`);
+      const receiverStatus = await ctx.lifecycle.postNow(m, status, errorCode);
+      return receiverStatus !== null && receiverStatus < 300;
     },
-    drain: () => callbacks.drain(),
-    reset() {
-      messages.clear();
-      sent.length = 0;
-      verifications.clear();
-      scenarios.clear();
-      faults = { ...DEFAULT_FAULTS };
-    },
+    drain: () => ctx.lifecycle.drain(),
+    stats,
+    reset,
   };
-  return sandbox;
 }

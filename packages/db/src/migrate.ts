@@ -1,20 +1,22 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { checkLockfile, checksumMatches, readMigrations } from './migration-files.ts';
 
 export interface MigrateOptions {
   databaseUrl: string;
+  /** prisma/migrations */
   migrationsDir: string;
   log?: (message: string) => void;
 }
 
 export interface MigrateResult {
+  /** Migrations applied by this call, in order. */
   applied: string[];
+  /** Migrations found already applied (by this runner, another process or `prisma migrate deploy`). */
   alreadyApplied: string[];
 }
 
-/** Thrown when the recorded history and the migration files disagree. */
+/** Thrown when the recorded history and the migration files disagree, or a migration fails. */
 export class MigrationError extends Error {
   constructor(message: string) {
     super(message);
@@ -22,108 +24,150 @@ export class MigrationError extends Error {
   }
 }
 
-// Prisma's own history table, column for column, so `prisma migrate deploy` elsewhere
-// reads the same history.
+// Prisma's history table, column for column (the DDL the schema engine runs on PostgreSQL),
+// so `prisma migrate deploy` on a machine with the engine reads the same history.
 const HISTORY_DDL = `
 CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
-    "id"                    VARCHAR(36) PRIMARY KEY NOT NULL,
-    "checksum"              VARCHAR(64) NOT NULL,
-    "finished_at"           TIMESTAMPTZ,
-    "migration_name"        VARCHAR(255) NOT NULL,
-    "logs"                  TEXT,
-    "rolled_back_at"        TIMESTAMPTZ,
-    "started_at"            TIMESTAMPTZ NOT NULL DEFAULT now(),
-    "applied_steps_count"   INTEGER NOT NULL DEFAULT 0
+    id                      VARCHAR(36) PRIMARY KEY NOT NULL,
+    checksum                VARCHAR(64) NOT NULL,
+    finished_at             TIMESTAMPTZ,
+    migration_name          VARCHAR(255) NOT NULL,
+    logs                    TEXT,
+    rolled_back_at          TIMESTAMPTZ,
+    started_at              TIMESTAMPTZ NOT NULL DEFAULT now(),
+    applied_steps_count     INTEGER NOT NULL DEFAULT 0
 )`;
 
-// Any constant works; every process migrating this database takes the same lock.
-const LOCK_KEY = 72_707_369;
+// The advisory lock key `prisma migrate` itself takes, so this runner, other instances of it
+// and Prisma's CLI never migrate one database at the same time.
+const PRISMA_MIGRATE_LOCK = 72_707_369;
+// Serialises "create the database if missing" on the maintenance database.
+const CREATE_DATABASE_LOCK = 72_707_370;
 
-function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
+interface HistoryRow {
+  migration_name: string;
+  checksum: string;
+  finished_at: Date | null;
+  rolled_back_at: Date | null;
+  started_at: Date;
 }
 
-/** Creates the database named in the URL when it does not exist (via the `postgres` db). */
+const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+function connect(connectionString: string): pg.Client {
+  const client = new pg.Client({ connectionString });
+  client.on('error', () => undefined); // a dropped connection fails the pending query instead
+  return client;
+}
+
+/**
+ * Creates the database named in the URL when it does not exist (through the `postgres`
+ * maintenance database, which is only contacted when the database is missing).
+ */
 export async function ensureDatabase(databaseUrl: string): Promise<boolean> {
   const url = new URL(databaseUrl);
   const name = decodeURIComponent(url.pathname.replace(/^\//, ''));
-  if (!name) throw new MigrationError('DATABASE_URL names no database');
+  if (!name) throw new MigrationError('the database URL names no database');
+  const probe = connect(databaseUrl);
+  try {
+    await probe.connect();
+    await probe.end();
+    return false;
+  } catch (err) {
+    await probe.end().catch(() => undefined);
+    if ((err as { code?: string }).code !== '3D000') throw err; // 3D000: database does not exist
+  }
   url.pathname = '/postgres';
-  const admin = new pg.Client({ connectionString: url.toString() });
+  const admin = connect(url.toString());
   await admin.connect();
   try {
+    await admin.query('SELECT pg_advisory_lock($1)', [CREATE_DATABASE_LOCK]);
     const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
     if (exists.rowCount) return false;
     try {
       await admin.query(`CREATE DATABASE ${quoteIdent(name)}`);
     } catch (err) {
+      // Created concurrently by a process that does not take our lock.
       const code = (err as { code?: string }).code;
-      if (code !== '42P04' && code !== '23505') throw err; // created concurrently by another migrator
+      if (code === '42P04' || code === '23505') return false;
+      throw err;
     }
     return true;
   } finally {
-    await admin.end();
+    await admin.end().catch(() => undefined);
   }
 }
 
-async function migrationFiles(dir: string): Promise<{ name: string; sql: string; checksum: string }[]> {
-  const entries = await readdir(dir, { withFileTypes: true });
-  const names = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
-  const out = [];
-  for (const name of names) {
-    const sql = await readFile(path.join(dir, name, 'migration.sql'), 'utf8').catch(() => null);
-    if (sql === null) continue;
-    out.push({ name, sql, checksum: createHash('sha256').update(sql).digest('hex') });
+function checkHistory(rows: HistoryRow[], files: { name: string; sql: string }[]): Set<string> {
+  const failed = rows.find((r) => r.finished_at === null && r.rolled_back_at === null);
+  if (failed) {
+    throw new MigrationError(
+      `migration ${failed.migration_name} (started ${failed.started_at.toISOString()}) failed earlier; ` +
+        'fix the database, then record it with `prisma migrate resolve --rolled-back|--applied` (or delete its _prisma_migrations row) before migrating again',
+    );
   }
-  return out;
+  // Like Prisma: a migration counts as applied when a row that was not rolled back records it.
+  const applied = new Map(rows.filter((r) => r.rolled_back_at === null).map((r) => [r.migration_name, r.checksum]));
+  for (const file of files) {
+    const recorded = applied.get(file.name);
+    if (recorded !== undefined && !checksumMatches(recorded, file.sql)) {
+      throw new MigrationError(`migration ${file.name} was modified after it was applied (its checksum differs from the one recorded); add a new migration instead of editing an applied one`);
+    }
+  }
+  return new Set(applied.keys());
+}
+
+async function applyOne(client: pg.Client, file: { name: string; sql: string; checksum: string }): Promise<void> {
+  const id = randomUUID();
+  // Recorded as started before it runs, like Prisma: a crash leaves a visible failed migration.
+  await client.query('INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at, applied_steps_count) VALUES ($1, $2, $3, now(), 0)', [id, file.checksum, file.name]);
+  try {
+    await client.query('BEGIN');
+    await client.query(file.sql);
+    await client.query('UPDATE "_prisma_migrations" SET finished_at = clock_timestamp(), applied_steps_count = 1 WHERE id = $1', [id]);
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    const message = err instanceof Error ? err.message : String(err);
+    await client.query('UPDATE "_prisma_migrations" SET logs = $2 WHERE id = $1', [id, message]).catch(() => undefined);
+    throw new MigrationError(`migration ${file.name} failed and was rolled back: ${message}`);
+  }
 }
 
 /**
  * Applies prisma/migrations/* in name order, each in its own transaction, recording them in
- * `_prisma_migrations` the way `prisma migrate deploy` does. Safe to run from several
- * processes at once (advisory lock). Refuses edited or failed migrations.
+ * `_prisma_migrations` exactly as `prisma migrate deploy` does. Creates the database when
+ * missing. Safe to run from several processes at once (Prisma's advisory lock). Refuses
+ * when an applied migration was edited or an earlier one failed.
  */
 export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   const log = options.log ?? (() => undefined);
+  const lockProblem = await checkLockfile(options.migrationsDir);
+  if (lockProblem) throw new MigrationError(lockProblem);
+  const files = await readMigrations(options.migrationsDir);
   if (await ensureDatabase(options.databaseUrl)) log('database created');
-  const files = await migrationFiles(options.migrationsDir);
-  const client = new pg.Client({ connectionString: options.databaseUrl });
+  const client = connect(options.databaseUrl);
   await client.connect();
   const result: MigrateResult = { applied: [], alreadyApplied: [] };
   try {
-    await client.query('SELECT pg_advisory_lock($1)', [LOCK_KEY]);
+    await client.query('SELECT pg_advisory_lock($1)', [PRISMA_MIGRATE_LOCK]);
     await client.query(HISTORY_DDL);
-    const { rows } = await client.query<{ migration_name: string; checksum: string; finished_at: Date | null; rolled_back_at: Date | null }>(
-      'SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations" ORDER BY started_at',
-    );
-    const failed = rows.find((r) => r.finished_at === null && r.rolled_back_at === null);
-    if (failed) throw new MigrationError(`migration ${failed.migration_name} failed earlier; resolve it (prisma migrate resolve) before migrating`);
-    const applied = new Map(rows.filter((r) => r.finished_at !== null).map((r) => [r.migration_name, r.checksum]));
+    const { rows } = await client.query<HistoryRow>('SELECT migration_name, checksum, finished_at, rolled_back_at, started_at FROM "_prisma_migrations" ORDER BY started_at');
+    const applied = checkHistory(rows, files);
+    const local = new Set(files.map((f) => f.name));
+    for (const name of applied) if (!local.has(name)) log(`warning: migration ${name} is recorded in the database but missing from ${options.migrationsDir}`);
     for (const file of files) {
-      const recorded = applied.get(file.name);
-      if (recorded !== undefined) {
-        if (recorded !== file.checksum) throw new MigrationError(`migration ${file.name} was changed after it was applied (checksum differs)`);
+      if (applied.has(file.name)) {
         result.alreadyApplied.push(file.name);
         continue;
       }
-      const id = randomUUID();
-      await client.query('INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at, applied_steps_count) VALUES ($1, $2, $3, now(), 0)', [id, file.checksum, file.name]);
-      try {
-        await client.query('BEGIN');
-        await client.query(file.sql);
-        await client.query('UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1', [id]);
-        await client.query('COMMIT');
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        await client.query('UPDATE "_prisma_migrations" SET logs = $2 WHERE id = $1', [id, String(err)]);
-        throw new MigrationError(`migration ${file.name} failed: ${String(err)}`);
-      }
+      await applyOne(client, file);
       log(`applied ${file.name}`);
       result.applied.push(file.name);
     }
     return result;
   } finally {
-    await client.query('SELECT pg_advisory_unlock($1)', [LOCK_KEY]).catch(() => undefined);
-    await client.end();
+    await client.query('SELECT pg_advisory_unlock($1)', [PRISMA_MIGRATE_LOCK]).catch(() => undefined);
+    await client.end().catch(() => undefined);
   }
 }

@@ -25,8 +25,23 @@ export interface AuthenticatedKey {
 
 export type KeyCheck = { ok: true; key: AuthenticatedKey } | { ok: false; reason: 'malformed' | 'unknown' | 'revoked' };
 
+const KEY_PATTERN = /^hub_([0-9a-f]{12})_([A-Za-z0-9_-]{20,64})$/;
+
+/** The key a request presents: `Authorization: Bearer <key>`, or the `x-api-key` header. */
+export function presentedKey(headers: { authorization?: string | undefined; 'x-api-key'?: string | string[] | undefined }): string | undefined {
+  const header = headers.authorization;
+  if (header?.startsWith('Bearer ')) return header.slice(7).trim();
+  const x = headers['x-api-key'];
+  return typeof x === 'string' ? x.trim() : undefined;
+}
+
+/** The public prefix of a well-formed key (its identity for rate limits and logs), else null. */
+export function keyPrefix(presented: string | undefined): string | null {
+  return presented ? (KEY_PATTERN.exec(presented)?.[1] ?? null) : null;
+}
+
 export async function verifyApiKey(prisma: PrismaClient, presented: string): Promise<KeyCheck> {
-  const match = /^hub_([0-9a-f]{12})_([A-Za-z0-9_-]{20,64})$/.exec(presented);
+  const match = KEY_PATTERN.exec(presented);
   if (!match) return { ok: false, reason: 'malformed' };
   const row = await prisma.apiKey.findUnique({ where: { prefix: match[1]! } });
   if (!row) return { ok: false, reason: 'unknown' };

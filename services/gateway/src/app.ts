@@ -9,11 +9,23 @@ import type { PrismaClient } from '@hub/db';
 import type { Bus } from '@hub/bus';
 import type { Clock } from '@hub/contracts';
 import type { Logger } from '@hub/logger';
-import { registerErrorHandler } from './plugins/errors.ts';
-import { registerEventRoutes } from './routes/events.ts';
-import { registerLinkRoutes } from './routes/links.ts';
-import { registerDeliveryRoutes } from './routes/deliveries.ts';
 import type { PhoneVerifier, SmsProvider } from '@hub/sms-provider';
+import { keyPrefix, presentedKey } from './api-keys.ts';
+import { HealthMonitor } from './health/monitor.ts';
+import { DEFAULT_HEALTH_THRESHOLDS, type HealthThresholds } from './health/verdict.ts';
+import { registerErrorHandler } from './plugins/errors.ts';
+import { createGatewayMetrics, instrumentProvider, registerHttpMetrics } from './plugins/metrics.ts';
+import { DEFAULT_PRICES, type PriceTable } from './pricing.ts';
+import { registerDeliveryRoutes } from './routes/deliveries.ts';
+import { registerEventRoutes } from './routes/events.ts';
+import { registerHealthRoutes } from './routes/health.ts';
+import { registerLinkRoutes } from './routes/links.ts';
+import { registerMetricsApiRoutes } from './routes/metrics-api.ts';
+import { registerPhoneVerificationRoutes } from './routes/phone-verification.ts';
+import { registerSmsMessageRoutes } from './routes/sms-messages.ts';
+import { registerSmsPreferenceRoutes } from './routes/sms-preferences.ts';
+import { registerTemplateRoutes } from './routes/templates.ts';
+import { registerUserRoutes } from './routes/users.ts';
 
 export interface GatewayDeps {
   prisma: PrismaClient;
@@ -25,28 +37,46 @@ export interface GatewayDeps {
   bodyLimit?: number;
   rateLimitPerMinute?: number;
   maxBatch?: number;
-  /** Twilio (or sandbox): cancelling natively scheduled messages, phone verification. */
+  /** Twilio (or sandbox): cancelling natively scheduled messages, phone verification, health probe. */
   provider?: SmsProvider & PhoneVerifier;
+  /** Verification starts allowed per user per rolling hour (default 5). */
+  maxVerificationStarts?: number;
+  /** Health criteria (runbook defaults); tests lower them to stay fast. */
+  health?: Partial<HealthThresholds>;
+  /** Price per segment by country for the cost metrics. */
+  prices?: PriceTable;
 }
 
 /** Builds the gateway's Fastify app; main.ts listens, tests call app.inject. */
 export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: deps.log as FastifyBaseLogger, bodyLimit: deps.bodyLimit ?? 1024 * 1024, logController: new LogController({ disableRequestLogging: true }) });
+  const app = Fastify({
+    loggerInstance: deps.log as FastifyBaseLogger,
+    bodyLimit: deps.bodyLimit ?? 1024 * 1024,
+    logController: new LogController({ disableRequestLogging: true }),
+    // External user ids are up to 200 characters (users.external_id), URL-encoded in paths.
+    routerOptions: { maxParamLength: 700 },
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandler(app);
+  const metrics = createGatewayMetrics(deps.metrics);
+  registerHttpMetrics(app, metrics);
+  const provider = deps.provider ? instrumentProvider(deps.provider, metrics) : undefined;
+
   await app.register(helmet, { contentSecurityPolicy: false });
   await app.register(rateLimit, {
     max: deps.rateLimitPerMinute ?? 6_000,
     timeWindow: '1 minute',
+    // Per API key (its public prefix, whichever header carries it), so clients behind one
+    // NAT do not share a budget; requests without a well-formed key are limited per IP.
     keyGenerator: (req) => {
-      const auth = req.headers.authorization;
-      return auth ? auth.slice(0, 30) : req.ip;
+      const prefix = keyPrefix(presentedKey(req.headers));
+      return prefix ? `key:${prefix}` : `ip:${req.ip}`;
     },
   });
   await app.register(swagger, {
     openapi: {
-      info: { title: 'Notification Hub API', version: '1.0.0', description: 'Publish notification events; query and manage deliveries.' },
+      info: { title: 'Notification Hub API', version: '1.0.0', description: 'Publish notification events; manage recipients, templates and phone verification; query deliveries, messages, metrics and health.' },
       servers: [{ url: deps.publicBaseUrl }],
       components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
       security: [{ apiKey: [] }],
@@ -55,10 +85,18 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  registerEventRoutes(app, { prisma: deps.prisma, bus: deps.bus, clock: deps.clock, maxBatch: deps.maxBatch ?? 500 });
+  const core = { prisma: deps.prisma, bus: deps.bus, clock: deps.clock };
+  registerEventRoutes(app, { ...core, metrics, maxBatch: deps.maxBatch ?? 500 });
   registerLinkRoutes(app, { prisma: deps.prisma });
-  registerDeliveryRoutes(app, { prisma: deps.prisma, bus: deps.bus, clock: deps.clock, provider: deps.provider });
+  registerDeliveryRoutes(app, { ...core, provider });
+  registerSmsMessageRoutes(app, { prisma: deps.prisma });
+  registerUserRoutes(app, { prisma: deps.prisma });
+  registerSmsPreferenceRoutes(app, { prisma: deps.prisma, clock: deps.clock });
+  registerPhoneVerificationRoutes(app, { ...core, metrics, provider, maxStarts: deps.maxVerificationStarts ?? 5 });
+  registerTemplateRoutes(app, { prisma: deps.prisma });
+  registerMetricsApiRoutes(app, { prisma: deps.prisma, clock: deps.clock, prices: deps.prices ?? DEFAULT_PRICES });
+  const monitor = new HealthMonitor({ ...core, provider: deps.provider, metrics, thresholds: { ...DEFAULT_HEALTH_THRESHOLDS, ...deps.health } });
+  registerHealthRoutes(app, monitor);
   app.get('/metrics', { schema: { hide: true } as object }, async (_req, reply) => reply.type(deps.metrics.contentType).send(await deps.metrics.metrics()));
-  app.get('/health', { schema: { tags: ['health'] } }, async () => ({ status: 'green' }));
   return app;
 }

@@ -1,4 +1,5 @@
 import { baseEnv, loadConfig, twilioEnv, z } from '@hub/config';
+import { parsePriceTable } from './pricing.ts';
 
 export const gatewayEnv = z.object({
   ...baseEnv,
@@ -9,10 +10,32 @@ export const gatewayEnv = z.object({
   GATEWAY_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
   GATEWAY_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6_000),
   GATEWAY_MAX_BATCH: z.coerce.number().int().min(1).max(5_000).default(500),
+  /** Phone verification starts per user per rolling hour. */
+  GATEWAY_VERIFICATION_STARTS_PER_HOUR: z.coerce.number().int().min(1).max(100).default(5),
+  /** Price per SMS segment by destination, merged over the defaults: "US=0.0079,CA=0.0079,GB=0.04,*=0.05". */
+  GATEWAY_SMS_PRICES: z.string().default('').transform((spec, ctx) => {
+    try {
+      return parsePriceTable(spec);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      return z.NEVER;
+    }
+  }),
+  /** Health (runbook): provider latency yellow/red thresholds, delivery-rate window, verdict cache. */
+  HEALTH_LATENCY_YELLOW_MS: z.coerce.number().int().min(1).default(3_000),
+  HEALTH_LATENCY_RED_MS: z.coerce.number().int().min(1).default(7_000),
+  HEALTH_RATE_WINDOW_MS: z.coerce.number().int().min(60_000).default(3_600_000),
+  HEALTH_RATE_MIN_SAMPLE: z.coerce.number().int().min(1).default(10),
+  HEALTH_CACHE_MS: z.coerce.number().int().min(0).default(10_000),
   ...Object.fromEntries(Object.entries(twilioEnv).map(([k, v]) => [k, v.optional()])) as {
     [K in keyof typeof twilioEnv]: z.ZodOptional<(typeof twilioEnv)[K]>;
   },
 });
 
+export const gatewayEnvChecked = gatewayEnv.refine((c) => c.HEALTH_LATENCY_YELLOW_MS < c.HEALTH_LATENCY_RED_MS, {
+  message: 'HEALTH_LATENCY_YELLOW_MS must be below HEALTH_LATENCY_RED_MS',
+  path: ['HEALTH_LATENCY_YELLOW_MS'],
+});
+
 export type GatewayConfig = z.infer<typeof gatewayEnv>;
-export const loadGatewayConfig = (env: Record<string, string | undefined> = process.env) => loadConfig(gatewayEnv, env);
+export const loadGatewayConfig = (env: Record<string, string | undefined> = process.env) => loadConfig(gatewayEnvChecked, env);

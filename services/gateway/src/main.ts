@@ -1,23 +1,14 @@
 import { systemClock } from '@hub/contracts';
 import { createInfra, runService } from '@hub/runtime';
-import { createTwilioProvider } from '@hub/sms-provider';
+import { twilioProviderFromEnv } from '@hub/sms-provider';
 import { buildGateway } from './app.ts';
 import { loadGatewayConfig } from './config.ts';
 
 const config = loadGatewayConfig();
 const infra = createInfra('gateway', config);
 await runService(infra.log, async () => {
-  const provider = config.TWILIO_ACCOUNT_SID && config.TWILIO_AUTH_TOKEN
-    ? createTwilioProvider({
-        accountSid: config.TWILIO_ACCOUNT_SID,
-        authToken: config.TWILIO_AUTH_TOKEN,
-        baseUrl: config.TWILIO_BASE_URL,
-        from: config.TWILIO_FROM_NUMBER,
-        messagingServiceSid: config.TWILIO_MESSAGING_SERVICE_SID,
-        verifyServiceSid: config.TWILIO_VERIFY_SERVICE_SID,
-        timeoutMs: config.TWILIO_TIMEOUT_MS,
-      })
-    : undefined;
+  // Without credentials the gateway still serves everything but verification and provider health.
+  const provider = twilioProviderFromEnv(config);
   const app = await buildGateway({
     ...infra,
     provider,
@@ -26,6 +17,15 @@ await runService(infra.log, async () => {
     bodyLimit: config.GATEWAY_BODY_LIMIT_BYTES,
     rateLimitPerMinute: config.GATEWAY_RATE_LIMIT_PER_MINUTE,
     maxBatch: config.GATEWAY_MAX_BATCH,
+    maxVerificationStarts: config.GATEWAY_VERIFICATION_STARTS_PER_HOUR,
+    prices: config.GATEWAY_SMS_PRICES,
+    health: {
+      latencyYellowMs: config.HEALTH_LATENCY_YELLOW_MS,
+      latencyRedMs: config.HEALTH_LATENCY_RED_MS,
+      rateWindowMs: config.HEALTH_RATE_WINDOW_MS,
+      minSample: config.HEALTH_RATE_MIN_SAMPLE,
+      cacheMs: config.HEALTH_CACHE_MS,
+    },
   });
   const address = await app.listen({ port: config.PORT, host: config.HOST });
   infra.log.info({ address }, 'gateway listening');

@@ -15,7 +15,7 @@ export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     if (hasZodFastifySchemaValidationErrors(err)) {
       const fields = err.validation.map((v) => ({
-        field: `${err.validationContext ?? 'body'}${v.instancePath.replace(/\//g, '.')}`,
+        field: [err.validationContext ?? 'body', ...v.instancePath.split('/').filter(Boolean)].join('.'),
         message: v.message ?? 'invalid',
       }));
       return sendError(reply, 400, 'validation_failed', 'the request is not valid', { fields });
@@ -23,6 +23,7 @@ export function registerErrorHandler(app: FastifyInstance): void {
     if (err.statusCode === 413) return sendError(reply, 413, 'body_too_large', 'the request body is too large');
     if (err.statusCode === 415) return sendError(reply, 415, 'unsupported_media_type', 'send application/json');
     if (err.statusCode === 429) return sendError(reply, 429, 'rate_limited', err.message);
+    if (err.code?.startsWith('FST_ERR_CTP_INVALID_JSON') || err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return sendError(reply, 400, 'invalid_json', 'the body is not valid JSON');
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
       return sendError(reply, err.statusCode, err.code ? err.code.toLowerCase() : 'bad_request', err.message);
     }

@@ -6,6 +6,8 @@ import type { Bus } from '@hub/bus';
 import { HEADERS, notificationEventSchema, TOPICS, type Clock, type NotificationEvent } from '@hub/contracts';
 import { requireScope } from '../plugins/auth.ts';
 import { sendError } from '../plugins/errors.ts';
+import type { GatewayMetrics } from '../plugins/metrics.ts';
+import { errorSchema } from './schemas.ts';
 
 export const eventInputSchema = notificationEventSchema.extend({
   occurredAt: notificationEventSchema.shape.occurredAt.optional(),
@@ -17,26 +19,30 @@ const acceptedSchema = z.object({
   acceptedAt: z.string(),
 });
 
-const errorSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }).passthrough() });
+export type EventInput = z.input<typeof eventInputSchema>;
 
-export interface EventRouteDeps {
+export interface AcceptDeps {
   prisma: PrismaClient;
   bus: Bus;
   clock: Clock;
+  metrics?: Pick<GatewayMetrics, 'eventsAccepted'>;
+}
+
+export interface EventRouteDeps extends AcceptDeps {
   maxBatch: number;
 }
 
-type Outcome = { kind: 'accepted' | 'duplicate'; acceptedAt: Date } | { kind: 'conflict' };
+export type AcceptOutcome = { kind: 'accepted' | 'duplicate'; acceptedAt: Date } | { kind: 'conflict' };
 
 /**
- * Accepts one event. The event id is the idempotency key: the row in notification_events
- * remembers it; a repost of a published event produces nothing. A row that was stored but
- * never published (a crash or a Kafka failure in between) is published on the repost.
+ * Stores an event row unless its id is already known (the idempotency key). Takes a
+ * transaction client, so a caller can store an event atomically with its own change and
+ * publish it with acceptEvent afterwards (the row is then the outbox).
  */
-async function accept(deps: EventRouteDeps, input: z.infer<typeof eventInputSchema>): Promise<Outcome> {
-  const now = deps.clock.now();
-  const event: NotificationEvent = { ...input, occurredAt: input.occurredAt ?? now.toISOString() };
-  await deps.prisma.notificationEvent.createMany({
+export async function storeEvent(db: Prisma.TransactionClient | PrismaClient, input: EventInput, now: Date): Promise<NotificationEvent> {
+  const parsed = eventInputSchema.parse(input);
+  const event: NotificationEvent = { ...parsed, occurredAt: parsed.occurredAt ?? now.toISOString() };
+  await db.notificationEvent.createMany({
     data: [{
       id: event.id,
       eventType: event.type,
@@ -50,6 +56,22 @@ async function accept(deps: EventRouteDeps, input: z.infer<typeof eventInputSche
     }],
     skipDuplicates: true,
   });
+  return event;
+}
+
+/**
+ * Accepts one event. The event id is the idempotency key: the row in notification_events
+ * remembers it; a repost of a published event produces nothing. A row that was stored but
+ * never published (a crash or a Kafka failure in between) is published on the repost.
+ */
+export async function acceptEvent(deps: AcceptDeps, input: EventInput): Promise<AcceptOutcome> {
+  const outcome = await accept(deps, input);
+  deps.metrics?.eventsAccepted.inc({ outcome: outcome.kind });
+  return outcome;
+}
+
+async function accept(deps: AcceptDeps, input: EventInput): Promise<AcceptOutcome> {
+  const event = await storeEvent(deps.prisma, input, deps.clock.now());
   const row = await deps.prisma.notificationEvent.findUniqueOrThrow({ where: { id: event.id } });
   if (row.eventType !== event.type || (row.targetUserId ?? undefined) !== event.targetUserId) return { kind: 'conflict' };
   if (row.publishedAt) return { kind: 'duplicate', acceptedAt: row.createdAt };
@@ -76,7 +98,7 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRouteDeps):
       response: { 202: acceptedSchema, 400: errorSchema, 401: errorSchema, 403: errorSchema, 409: errorSchema },
     },
   }, async (request, reply) => {
-    const outcome = await accept(deps, request.body);
+    const outcome = await acceptEvent(deps, request.body);
     if (outcome.kind === 'conflict') return sendError(reply, 409, 'idempotency_key_reused', `event id ${request.body.id} was already used for a different event`);
     if (outcome.kind === 'duplicate') void reply.header('idempotent-replayed', 'true');
     return reply.code(202).send({ id: request.body.id, status: outcome.kind, acceptedAt: outcome.acceptedAt.toISOString() });
@@ -98,7 +120,7 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRouteDeps):
     if (new Set(ids).size !== ids.length) return sendError(reply, 400, 'duplicate_ids', 'each event in a batch needs its own id');
     const results = [];
     for (const event of request.body.events) {
-      const outcome = await accept(deps, event);
+      const outcome = await acceptEvent(deps, event);
       results.push({ id: event.id, status: outcome.kind });
     }
     return reply.code(202).send({ results });

@@ -1,0 +1,157 @@
+import type { PrismaClient } from '@hub/db';
+import type { Bus } from '@hub/bus';
+import type { Clock } from '@hub/contracts';
+import { ProviderError, type SmsProvider } from '@hub/sms-provider';
+import type { GatewayMetrics } from '../plugins/metrics.ts';
+import { deliveryRateLight, formatWindow, latencyLight, overall, type CheckStatus, type HealthThresholds, type Light } from './verdict.ts';
+
+export interface HealthReport {
+  status: Light;
+  checkedAt: string;
+  checks: {
+    database: { status: CheckStatus; latencyMs: number | null; error?: string };
+    kafka: { status: CheckStatus; latencyMs: number | null; brokers?: number; error?: string };
+    provider: { status: CheckStatus; latencyMs: number | null; error?: string };
+    providerAuth: { status: CheckStatus; error?: string };
+    deliveryRate: { status: CheckStatus; window: string; rate: number | null; delivered: number; failed: number; sufficientSample: boolean; error?: string };
+  };
+}
+
+export interface HealthDeps {
+  prisma: PrismaClient;
+  bus: Bus;
+  clock: Clock;
+  provider?: SmsProvider | undefined;
+  metrics?: Pick<GatewayMetrics, 'providerDuration'>;
+  thresholds: HealthThresholds;
+}
+
+type Admin = ReturnType<Bus['admin']>;
+
+class Timeout extends Error {}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Timeout(`no answer within ${ms} ms`)), ms); });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+const message = (err: unknown) => (err instanceof Error ? err.message : String(err)).slice(0, 200);
+const elapsed = (started: number) => Math.round(performance.now() - started);
+
+/** A message sid that cannot exist: fetching it is the cheapest authenticated round trip (a 404). */
+export const PROBE_SID = `SM${'0'.repeat(32)}`;
+
+/**
+ * Measures the hub's health by the runbook's criteria. Results are cached for `cacheMs`
+ * and concurrent callers share one measurement, so polling /health costs one probe per
+ * interval whatever the traffic.
+ */
+export class HealthMonitor {
+  private cached: { at: number; report: HealthReport } | null = null;
+  private inFlight: Promise<HealthReport> | null = null;
+  private admin: Promise<Admin> | null = null;
+
+  constructor(private readonly deps: HealthDeps) {}
+
+  async report(): Promise<HealthReport> {
+    const now = Date.now();
+    if (this.cached && now - this.cached.at < this.deps.thresholds.cacheMs) return this.cached.report;
+    this.inFlight ??= this.measure().then((report) => {
+      this.cached = { at: Date.now(), report };
+      return report;
+    }).finally(() => { this.inFlight = null; });
+    return this.inFlight;
+  }
+
+  async close(): Promise<void> {
+    const admin = this.admin;
+    this.admin = null;
+    if (admin) await admin.then((a) => a.disconnect()).catch(() => undefined);
+  }
+
+  private async measure(): Promise<HealthReport> {
+    const [database, kafka, probe, deliveryRate] = await Promise.all([this.database(), this.kafka(), this.probeProvider(), this.deliveryRate()]);
+    const checks = { database, kafka, provider: probe.provider, providerAuth: probe.auth, deliveryRate };
+    return {
+      status: overall([database.status, kafka.status, probe.provider.status, probe.auth.status, deliveryRate.status]),
+      checkedAt: this.deps.clock.now().toISOString(),
+      checks,
+    };
+  }
+
+  private async database(): Promise<HealthReport['checks']['database']> {
+    const started = performance.now();
+    try {
+      await withTimeout(this.deps.prisma.$queryRaw`SELECT 1`, this.deps.thresholds.dependencyTimeoutMs);
+      return { status: 'green', latencyMs: elapsed(started) };
+    } catch (err) {
+      return { status: 'red', latencyMs: null, error: message(err) };
+    }
+  }
+
+  private async kafka(): Promise<HealthReport['checks']['kafka']> {
+    const started = performance.now();
+    try {
+      this.admin ??= (async () => {
+        const admin = this.deps.bus.admin();
+        await admin.connect();
+        return admin;
+      })();
+      const admin = this.admin;
+      const cluster = await withTimeout(admin.then((a) => a.describeCluster()), this.deps.thresholds.dependencyTimeoutMs).catch((err: unknown) => {
+        // Start from a fresh connection next time.
+        if (this.admin === admin) this.admin = null;
+        void admin.then((a) => a.disconnect()).catch(() => undefined);
+        throw err;
+      });
+      return { status: cluster.brokers.length > 0 ? 'green' : 'red', latencyMs: elapsed(started), brokers: cluster.brokers.length };
+    } catch (err) {
+      return { status: 'red', latencyMs: null, error: message(err) };
+    }
+  }
+
+  /** Fetches a sid that cannot exist: a 404 is a successful, authenticated round trip. */
+  private async probeProvider(): Promise<{ provider: HealthReport['checks']['provider']; auth: HealthReport['checks']['providerAuth'] }> {
+    const provider = this.deps.provider;
+    if (!provider) return { provider: { status: 'unknown', latencyMs: null, error: 'no SMS provider configured' }, auth: { status: 'unknown' } };
+    const t = this.deps.thresholds;
+    const end = this.deps.metrics?.providerDuration.startTimer({ op: 'health_probe' });
+    const started = performance.now();
+    let outcome: 'ok' | 'auth' | 'error';
+    let error: string | undefined;
+    try {
+      await withTimeout(provider.fetch(PROBE_SID), t.latencyRedMs);
+      outcome = 'ok';
+    } catch (err) {
+      error = message(err);
+      if (err instanceof ProviderError && (err.kind === 'rejected' || err.kind === 'rate_limited')) outcome = 'ok';
+      else if (err instanceof ProviderError && err.kind === 'auth') outcome = 'auth';
+      else outcome = 'error';
+    }
+    const latencyMs = elapsed(started);
+    end?.({ outcome });
+    const auth = outcome === 'auth' ? { status: 'red' as const, error: error ?? 'authentication failed' } : outcome === 'ok' ? { status: 'green' as const } : { status: 'unknown' as const };
+    if (outcome === 'error') return { provider: { status: 'red', latencyMs, ...(error ? { error } : {}) }, auth };
+    return { provider: { status: latencyLight(latencyMs, t), latencyMs }, auth };
+  }
+
+  private async deliveryRate(): Promise<HealthReport['checks']['deliveryRate']> {
+    const t = this.deps.thresholds;
+    const window = formatWindow(t.rateWindowMs);
+    const since = new Date(this.deps.clock.now().getTime() - t.rateWindowMs);
+    try {
+      const [row] = await withTimeout(this.deps.prisma.$queryRaw<{ delivered: number; failed: number }[]>`
+        SELECT count(*) FILTER (WHERE status = 'delivered')::int AS delivered,
+               count(*) FILTER (WHERE status IN ('failed', 'undelivered'))::int AS failed
+          FROM sms_messages
+         WHERE status IN ('delivered', 'failed', 'undelivered') AND updated_at >= ${since}`, t.dependencyTimeoutMs);
+      const delivered = row?.delivered ?? 0;
+      const failed = row?.failed ?? 0;
+      const light = deliveryRateLight(delivered, failed, t);
+      return { status: light.status, window, rate: light.rate === null ? null : Math.round(light.rate * 10_000) / 10_000, delivered, failed, sufficientSample: light.sufficient };
+    } catch (err) {
+      return { status: 'unknown', window, rate: null, delivered: 0, failed: 0, sufficientSample: false, error: message(err) };
+    }
+  }
+}

@@ -1,0 +1,40 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { HealthMonitor } from '../health/monitor.ts';
+
+const light = z.enum(['green', 'yellow', 'red']);
+const status = z.enum(['green', 'yellow', 'red', 'unknown']);
+
+const healthSchema = z.object({
+  status: light,
+  checkedAt: z.string(),
+  checks: z.object({
+    database: z.object({ status, latencyMs: z.number().nullable(), error: z.string().optional() }),
+    kafka: z.object({ status, latencyMs: z.number().nullable(), brokers: z.number().optional(), error: z.string().optional() }),
+    provider: z.object({ status, latencyMs: z.number().nullable(), error: z.string().optional() }),
+    providerAuth: z.object({ status, error: z.string().optional() }),
+    deliveryRate: z.object({ status, window: z.string(), rate: z.number().nullable(), delivered: z.number(), failed: z.number(), sufficientSample: z.boolean(), error: z.string().optional() }),
+  }),
+});
+
+/** GET /health (no auth): the runbook's verdict with the figures behind it; 503 when red. */
+export function registerHealthRoutes(app: FastifyInstance, monitor: HealthMonitor): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  r.get('/health', {
+    schema: {
+      tags: ['health'], security: [],
+      summary: 'Green / yellow / red by the runbook: provider latency and auth, delivery success rate, database, Kafka (503 when red)',
+      response: { 200: healthSchema, 503: healthSchema },
+    },
+  }, async (_request, reply) => {
+    const report = await monitor.report();
+    return reply.code(report.status === 'red' ? 503 : 200).header('cache-control', 'no-store').send(report);
+  });
+  // Liveness (for process supervisors and the local start script): the process answers.
+  // It checks nothing else, so a red dependency never gets the gateway restarted in a loop.
+  r.get('/health/live', {
+    schema: { tags: ['health'], security: [], summary: 'Liveness: the gateway process answers (no dependency checks)', response: { 200: z.object({ status: z.literal('ok') }) } },
+  }, async (_request, reply) => reply.header('cache-control', 'no-store').send({ status: 'ok' as const }));
+  app.addHook('onClose', () => monitor.close());
+}

@@ -1,0 +1,121 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { PrismaClient, User, UserSmsPreferences } from '@hub/db';
+import { CHANNELS, eventTypeSchema } from '@hub/contracts';
+import { requireScope } from '../plugins/auth.ts';
+import { sendError } from '../plugins/errors.ts';
+import { authErrors, errorSchema, iso, localeSchema, timezoneSchema, userParams } from './schemas.ts';
+
+/** Recipients: users (timezone, locale) and their subscriptions per event type. */
+
+const userBody = z.strictObject({
+  timezone: timezoneSchema.default('UTC'),
+  locale: localeSchema.default('en-US'),
+});
+
+const userView = z.object({
+  externalId: z.string(),
+  timezone: z.string(),
+  locale: z.string(),
+  sms: z.object({ phoneNumber: z.string().nullable(), phoneVerified: z.boolean(), optedOut: z.boolean() }).nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+const subscriptionParams = userParams.extend({ eventType: eventTypeSchema });
+const subscriptionBody = z.strictObject({
+  channels: z.array(z.enum(CHANNELS)).min(1).max(CHANNELS.length).refine((c) => new Set(c).size === c.length, 'channels must be distinct'),
+  active: z.boolean().default(true),
+});
+const subscriptionView = z.object({ eventType: z.string(), channels: z.array(z.string()), active: z.boolean(), createdAt: z.string(), updatedAt: z.string() });
+
+function toUserView(u: User & { smsPreferences: UserSmsPreferences | null }) {
+  const p = u.smsPreferences;
+  return {
+    externalId: u.externalId,
+    timezone: u.timezone,
+    locale: u.locale,
+    sms: p ? { phoneNumber: p.phoneNumber, phoneVerified: p.phoneVerified, optedOut: p.optedOut } : null,
+    createdAt: u.createdAt.toISOString(),
+    updatedAt: u.updatedAt.toISOString(),
+  };
+}
+
+const toSubscriptionView = (s: { eventType: string; channels: string[]; active: boolean; createdAt: Date; updatedAt: Date }) => ({
+  eventType: s.eventType, channels: s.channels, active: s.active, createdAt: iso(s.createdAt)!, updatedAt: iso(s.updatedAt)!,
+});
+
+export function registerUserRoutes(app: FastifyInstance, deps: { prisma: PrismaClient }): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const read = requireScope(deps.prisma, 'admin:read');
+  const write = requireScope(deps.prisma, 'admin:write');
+  const findUser = (externalId: string) => deps.prisma.user.findUnique({ where: { externalId } });
+
+  r.put('/v1/users/:externalId', {
+    onRequest: write,
+    schema: {
+      tags: ['recipients'], summary: 'Create or update a recipient (IANA timezone, BCP 47 locale)',
+      params: userParams, body: userBody, response: { 200: userView, 201: userView, ...authErrors },
+    },
+  }, async (request, reply) => {
+    const { externalId } = request.params;
+    const locale = Intl.getCanonicalLocales(request.body.locale)[0]!;
+    const existed = await findUser(externalId);
+    const user = await deps.prisma.user.upsert({
+      where: { externalId },
+      create: { externalId, timezone: request.body.timezone, locale },
+      update: { timezone: request.body.timezone, locale },
+      include: { smsPreferences: true },
+    });
+    return reply.code(existed ? 200 : 201).send(toUserView(user));
+  });
+
+  r.get('/v1/users/:externalId', {
+    onRequest: read,
+    schema: { tags: ['recipients'], summary: 'One recipient with a summary of its SMS channel', params: userParams, response: { 200: userView, 404: errorSchema, ...authErrors } },
+  }, async (request, reply) => {
+    const user = await deps.prisma.user.findUnique({ where: { externalId: request.params.externalId }, include: { smsPreferences: true } });
+    if (!user) return sendError(reply, 404, 'user_not_found', 'no such user');
+    return toUserView(user);
+  });
+
+  r.get('/v1/users/:externalId/subscriptions', {
+    onRequest: read,
+    schema: { tags: ['recipients'], summary: "A recipient's subscriptions", params: userParams, response: { 200: z.object({ items: z.array(subscriptionView) }), 404: errorSchema, ...authErrors } },
+  }, async (request, reply) => {
+    const user = await findUser(request.params.externalId);
+    if (!user) return sendError(reply, 404, 'user_not_found', 'no such user');
+    const rows = await deps.prisma.notificationSubscription.findMany({ where: { userId: user.id }, orderBy: { eventType: 'asc' } });
+    return { items: rows.map(toSubscriptionView) };
+  });
+
+  r.put('/v1/users/:externalId/subscriptions/:eventType', {
+    onRequest: write,
+    schema: {
+      tags: ['recipients'], summary: 'Subscribe a recipient to an event type on some channels (or pause with active=false)',
+      params: subscriptionParams, body: subscriptionBody, response: { 200: subscriptionView, 404: errorSchema, ...authErrors },
+    },
+  }, async (request, reply) => {
+    const user = await findUser(request.params.externalId);
+    if (!user) return sendError(reply, 404, 'user_not_found', 'no such user');
+    const data = { channels: request.body.channels, active: request.body.active };
+    const row = await deps.prisma.notificationSubscription.upsert({
+      where: { userId_eventType: { userId: user.id, eventType: request.params.eventType } },
+      create: { userId: user.id, eventType: request.params.eventType, ...data },
+      update: data,
+    });
+    return toSubscriptionView(row);
+  });
+
+  r.delete('/v1/users/:externalId/subscriptions/:eventType', {
+    onRequest: write,
+    schema: { tags: ['recipients'], summary: 'Remove a subscription', params: subscriptionParams, response: { 204: z.null(), 404: errorSchema, ...authErrors } },
+  }, async (request, reply) => {
+    const user = await findUser(request.params.externalId);
+    if (!user) return sendError(reply, 404, 'user_not_found', 'no such user');
+    const { count } = await deps.prisma.notificationSubscription.deleteMany({ where: { userId: user.id, eventType: request.params.eventType } });
+    if (count === 0) return sendError(reply, 404, 'subscription_not_found', `no subscription to ${request.params.eventType}`);
+    return reply.code(204).send(null);
+  });
+}

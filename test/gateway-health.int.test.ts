@@ -1,0 +1,126 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { Bus } from '@hub/bus';
+import { systemClock } from '@hub/contracts';
+import { createPrisma } from '@hub/db';
+import { createMetricsRegistry } from '@hub/runtime';
+import { buildGateway, type GatewayDeps } from '@hub/gateway';
+import { startHub, type TestHub } from './support/hub.ts';
+import { seedUser } from './support/seed.ts';
+
+let hub: TestHub;
+const extra: FastifyInstance[] = [];
+const cleanups: (() => Promise<unknown>)[] = [];
+
+beforeAll(async () => {
+  hub = await startHub();
+});
+afterEach(() => {
+  hub.sandbox.setFaults({ latencyMs: 0, failNext: null });
+});
+afterAll(async () => {
+  await Promise.allSettled(extra.map((app) => app.close()));
+  await Promise.allSettled(cleanups.map((c) => c()));
+  await hub?.stop();
+});
+
+/** A second gateway on the same hub, with its own health thresholds (no cache: every call measures). */
+async function gatewayWith(overrides: Partial<GatewayDeps> = {}): Promise<FastifyInstance> {
+  const app = await buildGateway({
+    prisma: hub.prisma, bus: hub.bus, log: hub.log, clock: systemClock, metrics: createMetricsRegistry('gateway'),
+    publicBaseUrl: 'http://127.0.0.1:3000', provider: hub.provider, ...overrides, health: { cacheMs: 0, ...overrides.health },
+  });
+  extra.push(app);
+  return app;
+}
+
+async function health(app: FastifyInstance) {
+  const res = await app.inject({ method: 'GET', url: '/health' });
+  return { code: res.statusCode, body: res.json() };
+}
+
+describe('GET /health', () => {
+  it('is green with every figure when all is well, without a key, and cached', async () => {
+    const { code, body } = await health(hub.gateway);
+    expect(code).toBe(200);
+    expect(body).toMatchObject({
+      status: 'green',
+      checks: {
+        database: { status: 'green', latencyMs: expect.any(Number) },
+        kafka: { status: 'green', brokers: expect.any(Number) },
+        provider: { status: 'green', latencyMs: expect.any(Number) },
+        providerAuth: { status: 'green' },
+        deliveryRate: { status: 'green', window: '1h', rate: null, sufficientSample: false },
+      },
+    });
+    expect((await health(hub.gateway)).body.checkedAt).toBe(body.checkedAt);
+    const metrics = (await hub.gateway.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toMatch(/hub_provider_request_duration_seconds_count\{service="gateway",op="health_probe",outcome="ok"\} 1/);
+  });
+
+  it('turns yellow when the provider answers in 3–7 s (runbook thresholds)', async () => {
+    const app = await gatewayWith();
+    hub.sandbox.setFaults({ latencyMs: 3_500 });
+    const { code, body } = await health(app);
+    expect(code).toBe(200);
+    expect(body.status).toBe('yellow');
+    expect(body.checks.provider.status).toBe('yellow');
+    expect(body.checks.provider.latencyMs).toBeGreaterThanOrEqual(3_500);
+  });
+
+  it('turns red (503) when the provider is too slow (lowered thresholds)', async () => {
+    const app = await gatewayWith({ health: { latencyYellowMs: 100, latencyRedMs: 400 } });
+    hub.sandbox.setFaults({ latencyMs: 800 });
+    const { code, body } = await health(app);
+    expect(code).toBe(503);
+    expect(body.status).toBe('red');
+    expect(body.checks.provider).toMatchObject({ status: 'red', error: expect.stringContaining('400 ms') });
+  });
+
+  it('turns red (503) on a provider authentication error', async () => {
+    const app = await gatewayWith();
+    hub.sandbox.setFaults({ failNext: { count: 1, status: 401, code: 20003 } });
+    const { code, body } = await health(app);
+    expect(code).toBe(503);
+    expect(body.status).toBe('red');
+    expect(body.checks.providerAuth.status).toBe('red');
+    // Recovers as soon as the provider accepts the credentials again.
+    expect((await health(app)).body.status).toBe('green');
+  });
+
+  it('grades the delivery success rate over the last hour', async () => {
+    const app = await gatewayWith({ health: { minSample: 10 } });
+    const userId = await seedUser(hub.prisma, { externalId: 'rate-user' });
+    const seed = (status: 'delivered' | 'failed' | 'undelivered', n: number) => hub.prisma.smsMessage.createMany({
+      data: Array.from({ length: n }, () => ({ userId, phoneNumber: '+14155550142', messageContent: 'x', status, twilioSid: `SM${randomBytes(16).toString('hex')}` })),
+    });
+    // Old outcomes are outside the window.
+    await hub.prisma.smsMessage.create({ data: { userId, phoneNumber: '+14155550142', messageContent: 'old', status: 'failed', updatedAt: new Date(Date.now() - 2 * 3_600_000) } });
+    await seed('delivered', 20);
+    await seed('failed', 1);
+    expect((await health(app)).body.checks.deliveryRate).toMatchObject({ status: 'green', rate: 0.9524, sufficientSample: true, delivered: 20, failed: 1 });
+    await seed('undelivered', 1);
+    const yellow = await health(app);
+    expect(yellow.code).toBe(200);
+    expect(yellow.body).toMatchObject({ status: 'yellow', checks: { deliveryRate: { status: 'yellow', rate: 0.9091 } } });
+    await seed('failed', 2);
+    const red = await health(app);
+    expect(red.code).toBe(503);
+    expect(red.body).toMatchObject({ status: 'red', checks: { deliveryRate: { status: 'red', rate: 0.8333 } } });
+    await hub.prisma.smsMessage.deleteMany({ where: { userId } });
+  });
+
+  it('turns red when the database or Kafka cannot be reached', async () => {
+    const badPrisma = createPrisma('postgresql://postgres@127.0.0.1:1/nowhere', { poolMax: 1 });
+    const badBus = new Bus({ clientId: `health-${randomBytes(3).toString('hex')}`, brokers: ['127.0.0.1:1'], logger: hub.log });
+    cleanups.push(() => badPrisma.$disconnect(), () => badBus.close());
+    const app = await gatewayWith({ prisma: badPrisma, bus: badBus, health: { dependencyTimeoutMs: 1_500 } });
+    const { code, body } = await health(app);
+    expect(code).toBe(503);
+    expect(body).toMatchObject({
+      status: 'red',
+      checks: { database: { status: 'red', latencyMs: null }, kafka: { status: 'red' }, deliveryRate: { status: 'unknown' }, provider: { status: 'green' } },
+    });
+  });
+});

@@ -81,3 +81,34 @@ describe('two sms-adapter instances and a rebalance mid-stream', () => {
     for (const d of rows) expect(counts.get(d.smsMessages[0]!.id)).toBe(1);
   }, 120_000);
 });
+
+describe('the provider sent it but its answer was lost', () => {
+  it('is reconciled through the callback, not sent again', async () => {
+    const phone = uniquePhone();
+    await seedUser(hub.prisma, { externalId: 'lost-cb', phone });
+    hub.sandbox.setFaults({ resetAfterNext: 1 });
+    await post('lost-cb-1', 'lost-cb');
+    const d = await finalOf('lost-cb-1');
+    expect(d.status).toBe('delivered');
+    await hub.sandbox.drain();
+    expect(hub.sandbox.sends().filter((s) => s.to === phone)).toHaveLength(1);
+    expect(d.smsMessages).toHaveLength(1);
+    expect(d.smsMessages[0]!.twilioSid).toMatch(/^SM/);
+  });
+
+  it('is found by a provider lookup when its callbacks are lost too, not sent again', async () => {
+    const phone = uniquePhone();
+    await seedUser(hub.prisma, { externalId: 'lost-lookup', phone });
+    hub.sandbox.setScenario(phone, { dropCallbacks: true });
+    hub.sandbox.setFaults({ resetAfterNext: 1 });
+    await post('lost-lookup-1', 'lost-lookup');
+    // No answer and no callback: after SMS_RECONCILE_AFTER_MS the adapter looks the send up,
+    // records its sid, and the stale-message reconciler fetches its final status.
+    const d = await finalOf('lost-lookup-1');
+    expect(d.status).toBe('delivered');
+    expect(hub.sandbox.sends().filter((s) => s.to === phone)).toHaveLength(1);
+    const sources = d.smsMessages[0]!.events.map((e) => e.source);
+    expect(sources).toContain('lookup');
+    expect(sources).not.toContain('callback');
+  });
+});

@@ -23,6 +23,8 @@ export interface HubOptions {
   maxAttempts?: number;
   allowedCountries?: string[];
   footer?: 'first' | 'always' | 'never';
+  /** A Messaging Service for the sms-adapter: enables Twilio-native scheduling (the router then routes targeted events up to 7 days ahead). */
+  messagingServiceSid?: string;
   /** Services NOT built in this process (a test runs them as child processes: crash tests). */
   external?: ExternalService[];
   /** Another broker than the suite's (tests that restart Kafka start their own). */
@@ -118,13 +120,14 @@ export async function startHub(options: HubOptions = {}): Promise<TestHub> {
       statusCallbackBaseUrl: statusIngestUrl,
       publicBaseUrl: 'http://127.0.0.1:3000',
       from: '+15005550006',
+      messagingServiceSid: options.messagingServiceSid,
       maxAttempts: options.maxAttempts ?? 3,
       allowedCountries: options.allowedCountries ?? ['US', 'CA', 'GB'],
       footer: options.footer ?? 'never',
       reconcileAfterMs: 2_000,
     },
   });
-  const router = external.has('router') ? null : await buildRouter({ bus: newBus('router'), prisma, log: log.child({ service: 'router' }), clock });
+  const router = external.has('router') ? null : await buildRouter({ bus: newBus('router'), prisma, log: log.child({ service: 'router' }), clock, routeAheadMs: options.messagingServiceSid ? 7 * 86_400_000 : 0 });
   const scheduler = external.has('scheduler') ? null : await buildScheduler({ bus: newBus('scheduler'), prisma, log: log.child({ service: 'scheduler' }), clock, pollMs: 100, claimTimeoutMs: 5_000 });
   const gateway = await buildGateway({
     prisma,

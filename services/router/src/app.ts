@@ -11,6 +11,8 @@ export interface RouterDeps {
   clock: Clock;
   channels?: readonly string[];
   chunkSize?: number;
+  /** See FanOutDeps.routeAheadMs (set when the SMS adapter has a Messaging Service). */
+  routeAheadMs?: number;
 }
 
 export interface RouterService {

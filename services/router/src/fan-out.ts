@@ -12,6 +12,12 @@ export interface FanOutDeps {
   clock: Clock;
   channels: readonly string[];
   chunkSize: number;
+  /**
+   * Targeted events scheduled at most this far ahead are routed at once: their deliveries
+   * wait in the channel adapter (Twilio-native scheduling, or the scheduler when the send
+   * time is outside Twilio's window). 0 (default): every scheduled event waits here.
+   */
+  routeAheadMs?: number;
 }
 
 interface RecipientRow {
@@ -36,7 +42,9 @@ export async function routeEvent(deps: FanOutDeps, message: ConsumedMessage<Noti
   const correlationId = message.headers[HEADERS.correlationId] ?? event.id;
   const log = deps.log.child({ eventId: event.id, correlationId });
 
-  if (event.scheduledFor && Date.parse(event.scheduledFor) - deps.clock.now().getTime() > SCHEDULE_TOLERANCE_MS) {
+  const lead = event.scheduledFor ? Date.parse(event.scheduledFor) - deps.clock.now().getTime() : 0;
+  const routeAhead = Boolean(event.targetUserId) && lead <= (deps.routeAheadMs ?? 0);
+  if (event.scheduledFor && lead > SCHEDULE_TOLERANCE_MS && !routeAhead) {
     await deps.prisma.scheduledJob.createMany({
       data: [{
         kind: 'event_due',

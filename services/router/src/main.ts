@@ -6,7 +6,8 @@ import { loadRouterConfig } from './config.ts';
 const config = loadRouterConfig();
 const infra = createInfra('router', config);
 await runService(infra.log, async () => {
-  const router = await buildRouter({ ...infra, clock: systemClock, channels: config.ROUTER_CHANNELS, chunkSize: config.ROUTER_FANOUT_CHUNK });
+  await infra.ready();
+  const router = await buildRouter({ ...infra, clock: systemClock, channels: config.ROUTER_CHANNELS, chunkSize: config.ROUTER_FANOUT_CHUNK, routeAheadMs: config.ROUTER_ROUTE_AHEAD_MS });
   infra.log.info('router started');
   return { stop: async () => { await router.stop(); await infra.close(); } };
 });

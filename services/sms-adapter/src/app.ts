@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { PrismaClient } from '@hub/db';
 import type { Bus, RunningConsumer } from '@hub/bus';
-import { deliveryRequestSchema, deliveryTopic, type Clock } from '@hub/contracts';
+import { deliveryRequestSchema, deliveryTopic, HEADERS, smsStatusSchema, TOPICS, type Clock, type SmsStatusUpdate } from '@hub/contracts';
 import type { Logger } from '@hub/logger';
 import type { SmsProvider } from '@hub/sms-provider';
 import { Counter, type Registry } from 'prom-client';
@@ -41,7 +41,13 @@ export async function buildSmsAdapter(deps: SmsAdapterDeps): Promise<SmsAdapterS
   const templates = new TemplateStore(deps.prisma, deps.templateCacheTtlMs ?? 30_000);
   const limiter = new TokenBucket(deps.ratePerSecond);
   const outcomes = new Counter({ name: 'hub_sms_deliveries_total', help: 'Delivery requests handled by the sms-adapter, by outcome', labelNames: ['outcome'] as const, registers: [deps.metrics] });
+  const publishStatus = (update: SmsStatusUpdate) => deps.bus.publish(TOPICS.smsStatus, smsStatusSchema, [{
+    key: update.messageId,
+    value: update,
+    headers: { [HEADERS.messageId]: update.messageId, [HEADERS.correlationId]: update.messageId, [HEADERS.source]: 'sms-adapter' },
+  }]);
   const deliverDeps = {
+    publishStatus,
     prisma: deps.prisma,
     log: deps.log,
     clock: deps.clock,
@@ -75,7 +81,7 @@ export async function buildSmsAdapter(deps: SmsAdapterDeps): Promise<SmsAdapterS
     },
   });
   const reconciler = startReconciler({
-    prisma: deps.prisma, bus: deps.bus, log: deps.log, clock: deps.clock, provider: deps.provider,
+    prisma: deps.prisma, publishStatus, log: deps.log, clock: deps.clock, provider: deps.provider,
     staleAfterMs: deps.reconcileStaleAfterMs ?? 10 * 60_000,
     intervalMs: deps.reconcileIntervalMs ?? 30_000,
   });

@@ -1,4 +1,4 @@
-import type { NotificationDelivery, NotificationEvent, Prisma, User } from '@hub/db';
+import type { NotificationDelivery, NotificationEvent, Prisma, PrismaClient, SmsMessage, User } from '@hub/db';
 import { countSegments, fallbackText, generateShortCode, renderTemplate, replaceLinks, withOptOutFooter } from '@hub/sms-rules';
 import { templateKeyFor } from './template-store.ts';
 import type { DeliverDeps } from './deliver.ts';
@@ -44,7 +44,6 @@ export async function composeMessage(
       return { ok: false, code: `template_${e.code}`, message };
     }
     text = rendered.text;
-    await deps.prisma.smsTemplate.update({ where: { id: template.id }, data: { usageCount: { increment: 1 }, lastUsedAt: new Date() } });
   } else {
     text = fallbackText(event.eventType, payload);
   }
@@ -74,4 +73,23 @@ export async function composeMessage(
     encoding: info.encoding,
     links,
   };
+}
+
+/** A retry sends the stored text of the first attempt again (its links are already recorded). */
+export function reuse(existing: Pick<SmsMessage, 'messageContent' | 'templateId' | 'templateKey' | 'templateVars' | 'segments' | 'encoding'>): Composed {
+  return {
+    ok: true,
+    text: existing.messageContent,
+    templateId: existing.templateId,
+    templateKey: existing.templateKey,
+    vars: (existing.templateVars ?? {}) as Prisma.InputJsonValue,
+    segments: existing.segments,
+    encoding: existing.encoding,
+    links: [],
+  };
+}
+
+/** usage_count and last_used_at: one use per message composed from the template (not per attempt). */
+export async function recordTemplateUse(prisma: PrismaClient, templateId: string, at: Date): Promise<void> {
+  await prisma.smsTemplate.updateMany({ where: { id: templateId }, data: { usageCount: { increment: 1 }, lastUsedAt: at } });
 }

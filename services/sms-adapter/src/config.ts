@@ -1,7 +1,8 @@
-import { baseEnv, csvList, loadConfig, twilioEnv, z } from '@hub/config';
+import { baseEnv, metricsEnv, csvList, loadConfig, twilioEnv, z } from '@hub/config';
 
 export const smsAdapterEnv = z.object({
   ...baseEnv,
+  ...metricsEnv,
   ...twilioEnv,
   /** Base URL of status-ingest as Twilio reaches it; callbacks go to <it>/webhooks/twilio/status?mid=<message id>. */
   STATUS_CALLBACK_BASE_URL: z.string().url(),

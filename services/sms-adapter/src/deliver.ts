@@ -1,10 +1,12 @@
 import type { PrismaClient } from '@hub/db';
-import type { Clock, DeliveryRequest } from '@hub/contracts';
+import type { Clock, DeliveryRequest, SmsStatusUpdate } from '@hub/contracts';
 import type { Logger } from '@hub/logger';
 import { ProviderError, type SmsProvider } from '@hub/sms-provider';
-import { localDayBounds, mapTwilioStatus, retryDecision, type SmsStatus } from '@hub/sms-rules';
-import { decidePolicy } from './policy.ts';
-import { composeMessage } from './compose.ts';
+import { isFinalSmsStatus, mapTwilioStatus, retryDecision, type SmsStatus } from '@hub/sms-rules';
+import { capDayBounds, decidePolicy, effectiveTimezone } from './policy.ts';
+import { composeMessage, recordTemplateUse, reuse } from './compose.ts';
+import { sendTiming, type SchedulingWindow } from './timing.ts';
+import { countSentInDay, isHeldByProvider } from './held.ts';
 import type { TemplateStore } from './template-store.ts';
 import type { TokenBucket } from './rate-limiter.ts';
 import { beginAttempt, markFailed, markSkipped, recordAccepted, scheduleAgain } from './transitions.ts';
@@ -24,6 +26,8 @@ export interface DeliverSettings {
   publicBaseUrl: string;
   /** How long a send of unknown outcome waits for its callback before a provider lookup. */
   reconcileAfterMs: number;
+  /** Lead times Twilio-native scheduling is used for (default TWILIO_SCHEDULING_WINDOW). */
+  nativeSchedulingWindow?: SchedulingWindow | undefined;
 }
 
 export interface DeliverDeps {
@@ -37,6 +41,11 @@ export interface DeliverDeps {
   randomBytes: (n: number) => Uint8Array;
   settings: DeliverSettings;
   random: () => number;
+  /**
+   * Hands a status learned from the provider to the normal status path (notify.sms.status.v1,
+   * source "lookup"), where it is ranked and applied with the delivery in one transaction.
+   */
+  publishStatus: (update: SmsStatusUpdate) => Promise<void>;
 }
 
 export type DeliverOutcome =
@@ -71,48 +80,71 @@ export async function deliver(deps: DeliverDeps, request: DeliveryRequest): Prom
     if (request.reason === 'new') return 'duplicate'; // a replay of the first request while a retry waits
   }
 
+  // A message Twilio holds until its SendAt: the provider sends it, nothing to do here.
+  if (existing && isHeldByProvider(existing)) return 'duplicate';
+
   const now = clock.now();
+  // A retry of a natively scheduled message keeps its send time; any other is due by now.
+  const scheduledFor = existing?.scheduledFor ?? delivery.event.scheduledFor;
+  const timing = sendTiming({ now, scheduledFor, nativeAvailable: Boolean(settings.messagingServiceSid), window: settings.nativeSchedulingWindow });
+  if (timing.mode === 'scheduler') {
+    await scheduleAgain(prisma, {
+      request, until: timing.until, topic: settings.selfTopic, kind: 'scheduled_send', reason: 'scheduled',
+      dedupeKey: `scheduled:${delivery.id}:${timing.until.getTime()}:${request.requestedAt}`, now,
+    });
+    log.info({ until: timing.until }, 'delivery held by the scheduler until its send time');
+    return 'deferred';
+  }
+  // A natively scheduled message is judged as of its send time (quiet hours, that day's cap).
+  const policyNow = timing.mode === 'native' ? timing.sendAt : now;
+
   const prefs = delivery.user.smsPreferences;
-  const timezone = prefs?.timezone ?? delivery.user.timezone;
-  const day = localDayBounds(now, timezone);
-  const sentToday = await prisma.smsMessage.count({
-    where: {
-      userId: delivery.userId,
-      status: { in: ['sending', 'queued', 'sent', 'delivered'] },
-      sendStartedAt: { gte: day.start, lt: day.end },
-      ...(existing ? { id: { not: existing.id } } : {}),
-    },
-  });
+  const timezone = effectiveTimezone(prefs?.timezone, delivery.user.timezone);
+  const day = capDayBounds(policyNow, timezone);
+  const sentToday = await countSentInDay(prisma, delivery.userId, day, existing?.id);
   const decision = decidePolicy({
-    now,
+    now: policyNow,
     eventType: delivery.event.eventType,
     priority: delivery.event.priority,
     prefs: prefs ? { ...prefs, timezone } : null,
     sentToday,
     allowedCountries: settings.allowedCountries,
   });
-  if (decision.action === 'skip') {
-    await markSkipped(prisma, delivery.id, decision.reason, decision.detail);
-    log.info({ reason: decision.reason }, 'delivery skipped');
-    return 'skipped';
-  }
-  if (decision.action === 'defer') {
-    await scheduleAgain(prisma, {
-      request, until: decision.until, topic: settings.selfTopic, kind: 'quiet_hours', reason: 'deferred',
-      dedupeKey: `defer:${delivery.id}:${decision.until.getTime()}`, now,
-    });
-    log.info({ until: decision.until }, 'delivery deferred to the end of quiet hours');
-    return 'deferred';
+  switch (decision.action) {
+    case 'skip':
+      await markSkipped(prisma, delivery.id, decision.reason, decision.detail);
+      log.info({ reason: decision.reason }, 'delivery skipped');
+      return 'skipped';
+    case 'fail':
+      // Bad stored settings: retrying cannot help; the delivery records why.
+      await markFailed(prisma, delivery.id, decision.code, decision.message, now, existing?.id);
+      log.warn({ code: decision.code, error: decision.message }, 'delivery failed: invalid SMS preferences');
+      return 'failed';
+    case 'defer':
+      await scheduleAgain(prisma, {
+        request, until: decision.until, topic: settings.selfTopic, kind: 'quiet_hours', reason: 'deferred',
+        // requestedAt tells a replay (same key) from a re-deferral released a moment early
+        // by a scheduler whose clock runs ahead (new key): the latter must not be dropped.
+        dedupeKey: `defer:${delivery.id}:${decision.until.getTime()}:${request.requestedAt}`, now,
+      });
+      log.info({ until: decision.until }, 'delivery deferred to the end of quiet hours');
+      return 'deferred';
+    case 'send':
+      break;
   }
 
   const phoneNumber = prefs!.phoneNumber!;
-  const composed = await composeMessage(deps, { delivery, phoneNumber });
+  // A retry resends the text of the first attempt (same links, same footer); only a first
+  // attempt is composed, and only it counts as a use of its template.
+  const composed = existing?.messageContent ? reuse(existing) : await composeMessage(deps, { delivery, phoneNumber });
   if (!composed.ok) {
     await markFailed(prisma, delivery.id, composed.code, composed.message, now, existing?.id);
     log.warn({ code: composed.code, error: composed.message }, 'message could not be composed');
     return 'failed';
   }
 
+  const maxAttempts = existing?.maxAttempts ?? settings.maxAttempts;
+  const sendAt = timing.mode === 'native' ? timing.sendAt : undefined;
   const attempt = await beginAttempt(prisma, existing ? { id: existing.id, status: existing.status as SmsStatus } : null, {
     deliveryId: delivery.id,
     userId: delivery.userId,
@@ -124,12 +156,15 @@ export async function deliver(deps: DeliverDeps, request: DeliveryRequest): Prom
     priority: delivery.event.priority,
     segments: composed.segments,
     encoding: composed.encoding,
-    maxAttempts: existing?.maxAttempts ?? settings.maxAttempts,
+    maxAttempts,
     links: composed.links,
+    // Recorded with the attempt, before the call: a crash recovery resends with the same SendAt.
+    scheduledFor: sendAt,
     now,
   });
   if (!attempt) return 'duplicate';
-  return send(deps, request, { id: attempt.id, attempt: attempt.attempt, phoneNumber, body: composed.text, maxAttempts: existing?.maxAttempts ?? settings.maxAttempts }, log.child({ prepareMs: Math.round(performance.now() - startedAt), queuedMs: Date.now() - Date.parse(request.requestedAt) }));
+  if (!existing && composed.templateId) await recordTemplateUse(prisma, composed.templateId, now);
+  return send(deps, request, { id: attempt.id, attempt: attempt.attempt, phoneNumber, body: composed.text, maxAttempts, sendAt }, log.child({ prepareMs: Math.round(performance.now() - startedAt), queuedMs: Date.now() - Date.parse(request.requestedAt) }));
 }
 
 interface Outgoing {
@@ -138,6 +173,8 @@ interface Outgoing {
   phoneNumber: string;
   body: string;
   maxAttempts: number;
+  /** Twilio-native scheduling: the provider holds the message until then. */
+  sendAt?: Date | undefined;
 }
 
 async function send(deps: DeliverDeps, request: DeliveryRequest, msg: Outgoing, log: Logger): Promise<DeliverOutcome> {
@@ -151,6 +188,7 @@ async function send(deps: DeliverDeps, request: DeliveryRequest, msg: Outgoing, 
       body: msg.body,
       from: settings.from,
       messagingServiceSid: settings.messagingServiceSid,
+      sendAt: msg.sendAt,
       statusCallback: `${settings.statusCallbackBaseUrl.replace(/\/$/, '')}/webhooks/twilio/status?mid=${msg.id}`,
     });
     failpoint('sms.after_send');
@@ -166,10 +204,10 @@ async function send(deps: DeliverDeps, request: DeliveryRequest, msg: Outgoing, 
 
 async function handleProviderError(deps: DeliverDeps, request: DeliveryRequest, msg: Outgoing, err: ProviderError, log: Logger): Promise<DeliverOutcome> {
   const now = deps.clock.now();
-  if (err.kind === 'timeout') {
-    // The provider may have accepted it: the outcome is unknown. Leave it "sending" and let
-    // the callback or a lookup settle it before anything is resent.
-    log.warn({ messageId: msg.id }, 'provider call timed out; outcome unknown, reconciling');
+  if (err.outcomeUnknown) {
+    // The provider may have accepted it (a timeout, a connection cut mid-request, an unreadable
+    // answer). Leave it "sending" and let the callback or a lookup settle it before any resend.
+    log.warn({ messageId: msg.id, code: err.code }, 'provider call ended without a usable answer; outcome unknown, reconciling');
     await scheduleAgain(deps.prisma, {
       request, until: new Date(now.getTime() + deps.settings.reconcileAfterMs), topic: deps.settings.selfTopic,
       kind: 'reconcile', reason: 'retry', dedupeKey: `reconcile:${msg.id}:${msg.attempt}`, now,
@@ -204,9 +242,17 @@ async function handleProviderError(deps: DeliverDeps, request: DeliveryRequest, 
 }
 
 /** A send of unknown outcome: wait for its callback, then ask the provider, before resending. */
-async function reconcile(deps: DeliverDeps, request: DeliveryRequest, message: { id: string; phoneNumber: string; messageContent: string; sendStartedAt: Date | null; attemptCount: number; maxAttempts: number }, log: Logger): Promise<DeliverOutcome> {
+async function reconcile(deps: DeliverDeps, request: DeliveryRequest, message: { id: string; phoneNumber: string; messageContent: string; sendStartedAt: Date | null; scheduledFor: Date | null; attemptCount: number; maxAttempts: number }, log: Logger): Promise<DeliverOutcome> {
   const now = deps.clock.now();
   const startedAt = message.sendStartedAt ?? now;
+  // A natively scheduled send is not listed as sent before its SendAt: look for it after.
+  if (message.scheduledFor && message.scheduledFor.getTime() > now.getTime() - deps.settings.reconcileAfterMs) {
+    await scheduleAgain(deps.prisma, {
+      request, until: new Date(message.scheduledFor.getTime() + deps.settings.reconcileAfterMs), topic: deps.settings.selfTopic,
+      kind: 'reconcile', reason: 'retry', dedupeKey: `reconcile:${message.id}:${message.attemptCount}:after-send-at`, now,
+    });
+    return 'reconciling';
+  }
   if (now.getTime() - startedAt.getTime() < deps.settings.reconcileAfterMs) {
     await scheduleAgain(deps.prisma, {
       request, until: new Date(startedAt.getTime() + deps.settings.reconcileAfterMs), topic: deps.settings.selfTopic,
@@ -217,8 +263,17 @@ async function reconcile(deps: DeliverDeps, request: DeliveryRequest, message: {
   const found = await deps.provider.findSent({ to: message.phoneNumber, body: message.messageContent, since: new Date(startedAt.getTime() - 60_000) });
   if (found) {
     const mapped = mapTwilioStatus(found.status) ?? 'queued';
-    await recordAccepted(deps.prisma, { messageId: message.id, deliveryId: request.deliveryId, sid: found.sid, providerStatus: found.status, mapped, now, attempt: message.attemptCount });
-    log.info({ messageId: message.id, sid: found.sid }, 'send of unknown outcome found at the provider; not resent');
+    // Record the acceptance; a status already past it (delivered, undelivered…) goes through
+    // the status path like a callback, so retries, opt-outs and the delivery follow from it.
+    const final = isFinalSmsStatus(mapped);
+    await recordAccepted(deps.prisma, { messageId: message.id, deliveryId: request.deliveryId, sid: found.sid, providerStatus: final ? 'sent' : found.status, mapped: final ? 'sent' : mapped, now, attempt: message.attemptCount });
+    if (final) {
+      await deps.publishStatus({
+        messageId: message.id, sid: found.sid, status: found.status, errorCode: found.errorCode, errorMessage: found.errorMessage,
+        receivedAt: now.toISOString(), source: 'lookup',
+      });
+    }
+    log.info({ messageId: message.id, sid: found.sid, status: found.status }, 'send of unknown outcome found at the provider; not resent');
     return 'reconciled';
   }
   log.warn({ messageId: message.id }, 'send of unknown outcome not found at the provider; sending it now');

@@ -1,21 +1,16 @@
 import { systemClock } from '@hub/contracts';
 import { createInfra, runService } from '@hub/runtime';
-import { createTwilioProvider } from '@hub/sms-provider';
+import { twilioProviderFromEnv } from '@hub/sms-provider';
 import { buildSmsAdapter } from './app.ts';
+import { providerCallRecorder } from './metrics.ts';
 import { loadSmsAdapterConfig } from './config.ts';
 
 const config = loadSmsAdapterConfig();
 const infra = createInfra('sms-adapter', config);
 await runService(infra.log, async () => {
-  const provider = createTwilioProvider({
-    accountSid: config.TWILIO_ACCOUNT_SID,
-    authToken: config.TWILIO_AUTH_TOKEN,
-    baseUrl: config.TWILIO_BASE_URL,
-    from: config.TWILIO_FROM_NUMBER,
-    messagingServiceSid: config.TWILIO_MESSAGING_SERVICE_SID,
-    verifyServiceSid: config.TWILIO_VERIFY_SERVICE_SID,
-    timeoutMs: config.TWILIO_TIMEOUT_MS,
-  });
+  await infra.ready();
+  const provider = twilioProviderFromEnv(config, { onCall: providerCallRecorder(infra.metrics) });
+  if (!provider) throw new Error('TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are required');
   const adapter = await buildSmsAdapter({
     ...infra,
     clock: systemClock,

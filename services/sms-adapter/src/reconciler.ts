@@ -1,12 +1,14 @@
 import type { PrismaClient } from '@hub/db';
-import { describeError, type Bus } from '@hub/bus';
-import { HEADERS, smsStatusSchema, TOPICS, type Clock } from '@hub/contracts';
+import { describeError } from '@hub/bus';
+import type { Clock, SmsStatusUpdate } from '@hub/contracts';
 import type { Logger } from '@hub/logger';
-import type { SmsProvider } from '@hub/sms-provider';
+import { ProviderError, type SmsProvider } from '@hub/sms-provider';
+import { heldForOptedOutWhere } from './held.ts';
 
 export interface ReconcilerDeps {
   prisma: PrismaClient;
-  bus: Bus;
+  /** Publishes a looked-up status to notify.sms.status.v1. */
+  publishStatus: (update: SmsStatusUpdate) => Promise<void>;
   log: Logger;
   clock: Clock;
   provider: SmsProvider;
@@ -34,11 +36,7 @@ export async function reconcileStale(deps: ReconcilerDeps): Promise<number> {
   for (const m of stale) {
     try {
       const found = await deps.provider.fetch(m.twilioSid!);
-      await deps.bus.publish(TOPICS.smsStatus, smsStatusSchema, [{
-        key: m.id,
-        value: { messageId: m.id, sid: found.sid, status: found.status, errorCode: found.errorCode, errorMessage: found.errorMessage, receivedAt: deps.clock.now().toISOString(), source: 'lookup' },
-        headers: { [HEADERS.messageId]: m.id, [HEADERS.correlationId]: m.id, [HEADERS.source]: 'reconciler' },
-      }]);
+      await deps.publishStatus({ messageId: m.id, sid: found.sid, status: found.status, errorCode: found.errorCode, errorMessage: found.errorMessage, receivedAt: deps.clock.now().toISOString(), source: 'lookup' });
       // Touch the row so it is not looked up again before the status is applied.
       await deps.prisma.smsMessage.updateMany({ where: { id: m.id, updatedAt: { lt: cutoff } }, data: { updatedAt: deps.clock.now() } });
       published++;
@@ -50,12 +48,49 @@ export async function reconcileStale(deps: ReconcilerDeps): Promise<number> {
   return published;
 }
 
+/**
+ * An opt-out (inbound STOP, an admin, error 21610) cancels what waits in the hub at once,
+ * but a message Twilio holds until its SendAt is Twilio's: it is cancelled there, then
+ * recorded as cancelled. (Twilio also refuses to send to a number that texted STOP, but
+ * not to one opted out by an admin.)
+ */
+export async function cancelHeldForOptedOut(deps: Pick<ReconcilerDeps, 'prisma' | 'log' | 'clock' | 'provider' | 'batchSize'>): Promise<number> {
+  const held = await deps.prisma.smsMessage.findMany({
+    where: heldForOptedOutWhere(deps.clock.now()),
+    select: { id: true, twilioSid: true, notificationDeliveryId: true },
+    take: deps.batchSize ?? 100,
+  });
+  let cancelled = 0;
+  for (const m of held) {
+    try {
+      await deps.provider.cancel(m.twilioSid!);
+    } catch (err) {
+      // Too late (already being sent): its callbacks will tell what happened. Otherwise the
+      // next cycle tries again, until the send time passes.
+      const late = err instanceof ProviderError && err.code === 'not_cancelable';
+      deps.log.warn({ messageId: m.id, sid: m.twilioSid, err: describeError(err) }, late ? 'held message already on its way; not cancelled' : 'cancelling a held message failed; will retry');
+      continue;
+    }
+    await deps.prisma.$transaction([
+      deps.prisma.smsMessage.updateMany({ where: { id: m.id, status: 'scheduled' }, data: { status: 'cancelled' } }),
+      ...(m.notificationDeliveryId
+        ? [deps.prisma.notificationDelivery.updateMany({ where: { id: m.notificationDeliveryId, status: { in: ['pending', 'deferred', 'sent'] } }, data: { status: 'cancelled', skipReason: 'opted_out' } })]
+        : []),
+    ]);
+    cancelled++;
+  }
+  if (cancelled > 0) deps.log.info({ cancelled }, 'messages held by the provider cancelled after an opt-out');
+  return cancelled;
+}
+
 export function startReconciler(deps: ReconcilerDeps): { stop(): Promise<void> } {
   let running = true;
   let current: Promise<unknown> = Promise.resolve();
   const timer = setInterval(() => {
     if (!running) return;
-    current = reconcileStale(deps).catch((err) => deps.log.warn({ err: describeError(err) }, 'reconciler cycle failed'));
+    current = reconcileStale(deps)
+      .then(() => cancelHeldForOptedOut(deps))
+      .catch((err) => deps.log.warn({ err: describeError(err) }, 'reconciler cycle failed'));
   }, deps.intervalMs);
   timer.unref();
   return {

@@ -44,7 +44,7 @@ export async function scheduleAgain(
     request: DeliveryRequest;
     until: Date;
     topic: string;
-    kind: 'quiet_hours' | 'sms_retry' | 'reconcile';
+    kind: 'quiet_hours' | 'sms_retry' | 'reconcile' | 'scheduled_send';
     reason: DeliveryRequest['reason'];
     dedupeKey: string;
     now: Date;
@@ -101,6 +101,8 @@ export interface NewAttempt {
   maxAttempts: number;
   /** Tracked short links in the content, written with the attempt. */
   links: { code: string; url: string }[];
+  /** Twilio-native scheduling: the SendAt the provider will hold the message until. */
+  scheduledFor?: Date | undefined;
   now: Date;
 }
 
@@ -116,6 +118,7 @@ export async function beginAttempt(prisma: PrismaClient, existing: { id: string;
     segments: a.segments,
     encoding: a.encoding,
     sendStartedAt: a.now,
+    scheduledFor: a.scheduledFor,
     twilioSid: null,
     twilioStatus: null,
     nextRetryAt: null,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decidePolicy, preferenceFor, type PolicyInput } from '../src/policy.ts';
+import { capDayBounds, decidePolicy, effectiveTimezone, preferenceFor, type PolicyInput } from '../src/policy.ts';
 
 const base = (over: Partial<PolicyInput> = {}, prefs: Partial<NonNullable<PolicyInput['prefs']>> = {}): PolicyInput => ({
   now: new Date('2026-06-01T15:00:00Z'),
@@ -61,5 +61,36 @@ describe('sms policy', () => {
     expect(preferenceFor('brief.ready', 'low')).toBe('dailyBriefSms');
     expect(preferenceFor('anything', 'urgent')).toBe('urgentAlerts');
     expect(preferenceFor('user.signup', 'normal')).toBeNull();
+  });
+
+  it('fails (does not throw) on an unknown timezone, but urgent still goes', () => {
+    const bad = { timezone: 'Mars/Olympus_Mons', quietHoursStart: '22:00', quietHoursEnd: '07:00' };
+    expect(decidePolicy(base({}, bad))).toMatchObject({ action: 'fail', code: 'invalid_timezone' });
+    expect(decidePolicy(base({}, { timezone: 'Mars/Olympus_Mons' }))).toMatchObject({ action: 'fail', code: 'invalid_timezone' });
+    expect(decidePolicy(base({ priority: 'urgent' }, bad))).toEqual({ action: 'send', urgent: true });
+  });
+  it('fails on a malformed quiet-hours bound; a single bound is no window', () => {
+    expect(decidePolicy(base({}, { quietHoursStart: '25:00', quietHoursEnd: '07:00' }))).toMatchObject({ action: 'fail', code: 'invalid_quiet_hours' });
+    expect(decidePolicy(base({}, { quietHoursStart: '22:00', quietHoursEnd: '7am' }))).toMatchObject({ action: 'fail', code: 'invalid_quiet_hours' });
+    expect(decidePolicy(base({}, { quietHoursStart: 'nonsense', quietHoursEnd: null }))).toMatchObject({ action: 'send' });
+    expect(decidePolicy(base({ eventType: 'task.urgent' }, { quietHoursStart: '25:00', quietHoursEnd: '07:00' }))).toEqual({ action: 'send', urgent: true });
+  });
+  it('skip reasons come before setting errors (an opted-out user with a bad zone is skipped)', () => {
+    expect(decidePolicy(base({}, { optedOut: true, timezone: 'Nope/Nope' }))).toMatchObject({ action: 'skip', reason: 'opted_out' });
+  });
+  it('counts the cap over the local day, and never throws on a bad zone', () => {
+    const now = new Date('2026-06-02T03:00:00Z'); // 23:00 on June 1st in New York
+    expect(capDayBounds(now, 'America/New_York')).toEqual({ start: new Date('2026-06-01T04:00:00Z'), end: new Date('2026-06-02T04:00:00Z') });
+    expect(capDayBounds(now, 'Not/AZone')).toEqual({ start: new Date('2026-06-02T00:00:00Z'), end: new Date('2026-06-03T00:00:00Z') });
+  });
+  it('urgent bypasses the cap but a routine message after it is still capped', () => {
+    expect(decidePolicy(base({ sentToday: 2, priority: 'urgent' }, { dailySmsLimit: 2 }))).toEqual({ action: 'send', urgent: true });
+    expect(decidePolicy(base({ sentToday: 3 }, { dailySmsLimit: 2 }))).toMatchObject({ action: 'skip', reason: 'daily_limit' });
+    expect(decidePolicy(base({ sentToday: 0 }, { dailySmsLimit: 0 }))).toMatchObject({ action: 'skip', reason: 'daily_limit' });
+  });
+  it('prefers the preferences timezone over the user one', () => {
+    expect(effectiveTimezone('Europe/Paris', 'UTC')).toBe('Europe/Paris');
+    expect(effectiveTimezone(null, 'America/Chicago')).toBe('America/Chicago');
+    expect(effectiveTimezone(' ', 'UTC')).toBe('UTC');
   });
 });

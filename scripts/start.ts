@@ -22,6 +22,8 @@ const env: Record<string, string> = Object.fromEntries(Object.entries(process.en
 const databaseUrl = env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/notification_hub';
 const gatewayPort = Number(env.GATEWAY_PORT ?? 3000);
 const statusPort = Number(env.STATUS_INGEST_PORT ?? 3002);
+/** GET /metrics of the services without an HTTP API of their own. */
+const metricsPorts = { router: Number(env.ROUTER_METRICS_PORT ?? 3003), 'sms-adapter': Number(env.SMS_ADAPTER_METRICS_PORT ?? 3004), scheduler: Number(env.SCHEDULER_METRICS_PORT ?? 3005) };
 const children: { name: string; proc: ChildProcess }[] = [];
 let broker: KafkaBroker | null = null;
 let sandbox: TwilioSandbox | null = null;
@@ -94,9 +96,9 @@ try {
   };
   const services: [string, Record<string, string>][] = [
     ['status-ingest', { PORT: String(statusPort) }],
-    ['scheduler', {}],
-    ['sms-adapter', {}],
-    ['router', {}],
+    ['scheduler', { METRICS_PORT: String(metricsPorts.scheduler) }],
+    ['sms-adapter', { METRICS_PORT: String(metricsPorts['sms-adapter']) }],
+    ['router', { METRICS_PORT: String(metricsPorts.router) }],
     ['gateway', { PORT: String(gatewayPort) }],
   ];
   for (const [name, extra] of services) {
@@ -117,7 +119,7 @@ try {
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
   const deadline = Date.now() + 90_000;
   for (;;) {
-    const ok = await fetch(`${gatewayUrl}/health`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${gatewayUrl}/health/live`).then((r) => r.ok, () => false);
     if (ok) break;
     if (Date.now() > deadline) throw new Error('the gateway did not come up within 90 s');
     await new Promise((r) => setTimeout(r, 500));
@@ -129,6 +131,7 @@ try {
 Notification hub is running.
   gateway        ${gatewayUrl}   (OpenAPI: ${gatewayUrl}/docs)
   status-ingest  ${statusUrl}
+  metrics        ${gatewayUrl}/metrics, ${statusUrl}/metrics, ${Object.entries(metricsPorts).map(([n, p]) => `${n} :${p}`).join(', ')}
   kafka          ${brokers}
   twilio         ${sandbox ? `sandbox at ${sandbox.url}` : 'real Twilio (TWILIO_ACCOUNT_SID set)'}
   API key        ${apiKey}   (admin + events; saved in .cache/dev-api-key)

@@ -16,6 +16,16 @@ export interface BusOptions {
   logger: Logger;
   /** Consumer session timeout: how soon a crashed member's partitions move (default 10 s). */
   sessionTimeoutMs?: number;
+  /** Called after each committed chunk with the partition's remaining lag (metrics). */
+  onLag?: (lag: ConsumerLag) => void;
+}
+
+export interface ConsumerLag {
+  groupId: string;
+  topic: string;
+  partition: number;
+  /** Messages after the last committed offset, up to the high watermark of the fetched batch. */
+  lag: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -153,6 +163,7 @@ export class Bus {
             { topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() },
           ]);
           resolveOffset(last.offset);
+          this.reportLag(spec.groupId, batch.topic, batch.partition, batch.highWatermark, last.offset);
           await heartbeat();
         }
       },
@@ -165,6 +176,16 @@ export class Bus {
         await replacement?.stop();
       },
     };
+  }
+
+  private reportLag(groupId: string, topic: string, partition: number, highWatermark: string, lastOffset: string): void {
+    if (!this.options.onLag) return;
+    const lag = Number(BigInt(highWatermark) - BigInt(lastOffset) - 1n);
+    try {
+      this.options.onLag({ groupId, topic, partition, lag: Math.max(0, lag) });
+    } catch {
+      // a metrics hook never breaks consumption
+    }
   }
 
   private decode<S extends z.ZodType>(

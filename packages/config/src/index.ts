@@ -48,6 +48,13 @@ export const baseEnv = {
   NODE_ENV: z.string().default('development'),
 };
 
+/** GET /metrics on its own port, for the services without an HTTP server (router, sms-adapter, scheduler). */
+export const metricsEnv = {
+  /** Unset: no metrics endpoint. */
+  METRICS_PORT: z.coerce.number().int().min(1).max(65_535).optional(),
+  HOST: z.string().default('127.0.0.1'),
+};
+
 /** Twilio (or sandbox) credentials. With no TWILIO_ACCOUNT_SID the local start uses the sandbox. */
 export const twilioEnv = {
   TWILIO_ACCOUNT_SID: z.string().min(1),

@@ -1,4 +1,4 @@
 export { runService, type Stoppable } from './run-service.ts';
-export { createMetricsRegistry } from './metrics.ts';
+export { createMetricsRegistry, consumerLagRecorder, serveMetrics } from './metrics.ts';
 export { createInfra, type Infra, type InfraConfig } from './infra.ts';
 export { failpoint } from './failpoint.ts';

@@ -1,4 +1,7 @@
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { createServer, type Server } from 'node:http';
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import type { ConsumerLag } from '@hub/bus';
+import type { Logger } from '@hub/logger';
 
 /** One Prometheus registry per service, with Node's default process metrics. */
 export function createMetricsRegistry(service: string): Registry {
@@ -6,4 +9,41 @@ export function createMetricsRegistry(service: string): Registry {
   registry.setDefaultLabels({ service });
   collectDefaultMetrics({ register: registry });
   return registry;
+}
+
+/** hub_kafka_consumer_lag{group,topic,partition}, fed by the bus after every committed chunk. */
+export function consumerLagRecorder(registry: Registry): (lag: ConsumerLag) => void {
+  const gauge = new Gauge({
+    name: 'hub_kafka_consumer_lag',
+    help: 'Messages not yet processed in a partition (high watermark of the last fetch minus the committed offset)',
+    labelNames: ['group', 'topic', 'partition'] as const,
+    registers: [registry],
+  });
+  return (l) => gauge.set({ group: l.groupId, topic: l.topic, partition: String(l.partition) }, l.lag);
+}
+
+/**
+ * GET /metrics on its own port, for the services without an HTTP server of their own
+ * (router, sms-adapter, scheduler). Resolves once listening.
+ */
+export async function serveMetrics(registry: Registry, port: number, host: string, log: Logger): Promise<Server> {
+  const server = createServer((req, res) => {
+    if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'not_found', message: 'only GET /metrics is served here' }));
+      return;
+    }
+    registry.metrics().then(
+      (body) => res.writeHead(200, { 'content-type': registry.contentType }).end(body),
+      (err: unknown) => {
+        log.error({ err }, 'collecting metrics failed');
+        res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'internal', message: 'collecting metrics failed' }));
+      },
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  log.info({ port, host }, 'metrics served at /metrics');
+  return server;
 }

@@ -1,7 +1,8 @@
-import { baseEnv, loadConfig, z } from '@hub/config';
+import { baseEnv, metricsEnv, loadConfig, z } from '@hub/config';
 
 export const schedulerEnv = z.object({
   ...baseEnv,
+  ...metricsEnv,
   /** How often due jobs are looked for when no NOTIFY woke the poller. */
   SCHEDULER_POLL_MS: z.coerce.number().int().min(20).max(10_000).default(250),
   SCHEDULER_BATCH_SIZE: z.coerce.number().int().min(1).max(5_000).default(500),

@@ -5,6 +5,7 @@ import { loadSchedulerConfig } from './config.ts';
 const config = loadSchedulerConfig();
 const infra = createInfra('scheduler', config);
 await runService(infra.log, async () => {
+  await infra.ready();
   const scheduler = await buildScheduler({
     ...infra,
     pollMs: config.SCHEDULER_POLL_MS,

@@ -6,6 +6,7 @@ import type { Bus, RunningConsumer } from '@hub/bus';
 import { deliveryTopic, inboundSmsSchema, smsStatusSchema, TOPICS, type Clock } from '@hub/contracts';
 import type { Logger } from '@hub/logger';
 import { failpoint } from '@hub/runtime';
+import { mapTwilioStatus } from '@hub/sms-rules';
 import { applyStatus } from './apply-status.ts';
 import { applyInbound } from './inbound.ts';
 import { registerWebhooks } from './webhooks.ts';
@@ -33,6 +34,7 @@ export async function buildStatusIngest(deps: StatusIngestDeps): Promise<StatusI
   await app.register(formbody);
   const rejections = new Counter({ name: 'hub_webhook_rejections_total', help: 'Webhooks refused (bad or missing signature)', labelNames: ['route', 'reason'] as const, registers: [deps.metrics] });
   const received = new Counter({ name: 'hub_webhooks_received_total', help: 'Webhooks accepted', labelNames: ['route'] as const, registers: [deps.metrics] });
+  const providerStatuses = new Counter({ name: 'hub_sms_status_total', help: 'SMS statuses reported by the provider and applied, by hub status', labelNames: ['status'] as const, registers: [deps.metrics] });
   const applied = new Counter({ name: 'hub_sms_status_applied_total', help: 'Provider statuses processed, by outcome', labelNames: ['outcome'] as const, registers: [deps.metrics] });
   registerWebhooks(app, { ...deps, rejections, received });
   app.get('/health', async () => ({ status: 'ok' }));
@@ -53,6 +55,7 @@ export async function buildStatusIngest(deps: StatusIngestDeps): Promise<StatusI
       for (const m of messages) {
         const outcome = await applyStatus({ prisma: deps.prisma, log: deps.log, clock: deps.clock, retryTopic }, m.value);
         applied.inc({ outcome });
+        if (outcome === 'applied' || outcome === 'retry_scheduled' || outcome === 'opted_out') providerStatuses.inc({ status: mapTwilioStatus(m.value.status) ?? 'unknown' });
         failpoint('status.after_apply');
       }
     },

@@ -28,6 +28,16 @@ export interface ConsumerLag {
   lag: number;
 }
 
+type RawMessage = { key: string | null; value: string | Buffer | null; headers: Headers | IHeaders };
+interface PendingWrite {
+  topic: string;
+  messages: RawMessage[];
+  resolve(): void;
+  reject(err: unknown): void;
+}
+/** Upper bound of one coalesced produce request, in messages. */
+const MAX_COALESCED_MESSAGES = 2_000;
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -98,10 +108,56 @@ export class Bus {
     await this.sendRaw(this.topic(topic), encoded);
   }
 
-  /** Writes already-serialised messages to a full topic name (used by the scheduler and DLQ). */
-  async sendRaw(fullTopic: string, messages: { key: string | null; value: string | Buffer | null; headers: Headers | IHeaders }[]): Promise<void> {
-    const producer = await this.producer();
-    await producer.send({ topic: fullTopic, acks: -1, compression: CompressionTypes.None, messages });
+  /**
+   * Writes already-serialised messages to a full topic name (used by the scheduler and DLQ).
+   * Calls made while a write is in flight are coalesced into the next write (one request for
+   * many callers: the gateway and the webhooks publish per HTTP request). Each caller still
+   * resolves only once Kafka acknowledged its own messages, and rejects if that write failed.
+   */
+  sendRaw(fullTopic: string, messages: RawMessage[]): Promise<void> {
+    if (messages.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.outbox.push({ topic: fullTopic, messages, resolve, reject });
+      if (!this.writing) void this.drainOutbox();
+    });
+  }
+
+  private readonly outbox: PendingWrite[] = [];
+  private writing = false;
+
+  private async drainOutbox(): Promise<void> {
+    this.writing = true;
+    try {
+      while (this.outbox.length > 0) {
+        // Take whole callers' writes up to the cap (one caller's list is never split).
+        const batch: PendingWrite[] = [];
+        let count = 0;
+        while (this.outbox.length > 0 && (batch.length === 0 || count + this.outbox[0]!.messages.length <= MAX_COALESCED_MESSAGES)) {
+          const next = this.outbox.shift()!;
+          count += next.messages.length;
+          batch.push(next);
+        }
+        const byTopic = new Map<string, RawMessage[]>();
+        for (const w of batch) {
+          const list = byTopic.get(w.topic);
+          if (list) list.push(...w.messages);
+          else byTopic.set(w.topic, [...w.messages]);
+        }
+        try {
+          const producer = await this.producer();
+          await producer.sendBatch({
+            acks: -1,
+            compression: CompressionTypes.None,
+            topicMessages: [...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs })),
+          });
+          for (const w of batch) w.resolve();
+        } catch (err) {
+          for (const w of batch) w.reject(err);
+        }
+      }
+    } finally {
+      this.writing = false;
+    }
   }
 
   /** Starts a consumer; offsets are committed only after `handleBatch` resolves. */
@@ -206,19 +262,21 @@ export class Bus {
       const detail = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
       return { ok: false, reason: 'schema_violation', error: detail };
     }
-    return {
-      ok: true,
-      message: {
-        topic,
-        partition,
-        offset: raw.offset,
-        key: raw.key ? raw.key.toString('utf8') : null,
-        value: result.data,
-        headers: decodeHeaders(raw.headers),
-        timestamp: raw.timestamp,
-      },
+    const message: ConsumedMessage<z.infer<S>> = {
+      topic,
+      partition,
+      offset: raw.offset,
+      key: raw.key ? raw.key.toString('utf8') : null,
+      value: result.data,
+      headers: decodeHeaders(raw.headers),
+      timestamp: raw.timestamp,
     };
+    this.originals.set(message, raw.value);
+    return { ok: true, message };
   }
+
+  /** The consumed bytes of each decoded message, for dead-lettering it unchanged. */
+  private readonly originals = new WeakMap<object, Buffer>();
 
   private async handleWithRetry<S extends z.ZodType>(
     spec: ConsumerSpec<S>,
@@ -267,7 +325,8 @@ export class Bus {
           await this.sendRaw(dlqOf(message.topic), [
             {
               key: message.key,
-              value: JSON.stringify(message.value),
+              // the bytes as consumed, not a re-serialisation of the parsed value
+              value: this.originals.get(message) ?? JSON.stringify(message.value),
               headers: { ...message.headers, ...dlqHeaders(message.topic, message.partition, message.offset, reason, describeError(err)) },
             },
           ]);

@@ -1,4 +1,4 @@
-import type { NotificationDelivery, NotificationEvent, Prisma, PrismaClient, SmsMessage, User } from '@hub/db';
+import type { NotificationDelivery, NotificationEvent, Prisma, SmsMessage, User } from '@hub/db';
 import { countSegments, fallbackText, generateShortCode, renderTemplate, replaceLinks, withOptOutFooter } from '@hub/sms-rules';
 import { templateKeyFor } from './template-store.ts';
 import type { DeliverDeps } from './deliver.ts';
@@ -87,9 +87,4 @@ export function reuse(existing: Pick<SmsMessage, 'messageContent' | 'templateId'
     encoding: existing.encoding,
     links: [],
   };
-}
-
-/** usage_count and last_used_at: one use per message composed from the template (not per attempt). */
-export async function recordTemplateUse(prisma: PrismaClient, templateId: string, at: Date): Promise<void> {
-  await prisma.smsTemplate.updateMany({ where: { id: templateId }, data: { usageCount: { increment: 1 }, lastUsedAt: at } });
 }

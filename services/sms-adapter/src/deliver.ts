@@ -4,7 +4,7 @@ import type { Logger } from '@hub/logger';
 import { ProviderError, type SmsProvider } from '@hub/sms-provider';
 import { isFinalSmsStatus, mapTwilioStatus, retryDecision, type SmsStatus } from '@hub/sms-rules';
 import { capDayBounds, decidePolicy, effectiveTimezone } from './policy.ts';
-import { composeMessage, recordTemplateUse, reuse } from './compose.ts';
+import { composeMessage, reuse } from './compose.ts';
 import { sendTiming, type SchedulingWindow } from './timing.ts';
 import { countSentInDay, isHeldByProvider } from './held.ts';
 import type { TemplateStore } from './template-store.ts';
@@ -163,7 +163,6 @@ export async function deliver(deps: DeliverDeps, request: DeliveryRequest): Prom
     now,
   });
   if (!attempt) return 'duplicate';
-  if (!existing && composed.templateId) await recordTemplateUse(prisma, composed.templateId, now);
   return send(deps, request, { id: attempt.id, attempt: attempt.attempt, phoneNumber, body: composed.text, maxAttempts, sendAt }, log.child({ prepareMs: Math.round(performance.now() - startedAt), queuedMs: Date.now() - Date.parse(request.requestedAt) }));
 }
 

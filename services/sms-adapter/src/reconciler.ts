@@ -74,7 +74,11 @@ export async function cancelHeldForOptedOut(deps: Pick<ReconcilerDeps, 'prisma' 
     await deps.prisma.$transaction([
       deps.prisma.smsMessage.updateMany({ where: { id: m.id, status: 'scheduled' }, data: { status: 'cancelled' } }),
       ...(m.notificationDeliveryId
-        ? [deps.prisma.notificationDelivery.updateMany({ where: { id: m.notificationDeliveryId, status: { in: ['pending', 'deferred', 'sent'] } }, data: { status: 'cancelled', skipReason: 'opted_out' } })]
+        ? [deps.prisma.notificationDelivery.updateMany({
+            // The provider's "canceled" callback may have been applied first: still record why.
+            where: { id: m.notificationDeliveryId, OR: [{ status: { in: ['pending', 'deferred', 'sent'] } }, { status: 'cancelled', skipReason: null }] },
+            data: { status: 'cancelled', skipReason: 'opted_out' },
+          })]
         : []),
     ]);
     cancelled++;

@@ -49,7 +49,7 @@ function urlWithDb(base: string, db: string): string {
 
 /** Runs one service as a real process (node --import tsx), as test/support/processes.ts does. */
 function spawnService(name: ServiceName, env: Record<string, string>): ServiceProc {
-  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'services', name, 'src/main.ts')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'services', name, 'src/main.ts')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   let output = '';
   const keep = (d: Buffer) => (output = (output + d.toString()).slice(-20_000));
   proc.stdout?.on('data', keep);

@@ -2,7 +2,7 @@ import type { PrismaClient } from '@hub/db';
 import type { Bus, RunningConsumer } from '@hub/bus';
 import { notificationEventSchema, TOPICS, type Clock, type NotificationEvent } from '@hub/contracts';
 import type { Logger } from '@hub/logger';
-import { routeEvent } from './fan-out.ts';
+import { routeEvents } from './fan-out.ts';
 
 export interface RouterDeps {
   bus: Bus;
@@ -34,7 +34,7 @@ export async function buildRouter(deps: RouterDeps): Promise<RouterService> {
         data: messages.map(({ value }) => toEventRow(value)),
         skipDuplicates: true,
       });
-      for (const message of messages) await routeEvent(fanOut, message, ctx.heartbeat);
+      await routeEvents(fanOut, messages, ctx.heartbeat);
     },
   });
   return { ready: consumer.ready, stop: () => consumer.stop() };

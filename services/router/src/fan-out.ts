@@ -31,6 +31,38 @@ interface RecipientRow {
 /** Scheduled events more than this far ahead go to the scheduler instead of being routed now. */
 const SCHEDULE_TOLERANCE_MS = 1_000;
 
+/** The delay-queue decision for one event: routed now, or held in scheduled_jobs until due. */
+function routesNow(deps: FanOutDeps, event: NotificationEvent): boolean {
+  if (!event.scheduledFor) return true;
+  const lead = Date.parse(event.scheduledFor) - deps.clock.now().getTime();
+  const routeAhead = Boolean(event.targetUserId) && lead <= (deps.routeAheadMs ?? 0);
+  return lead <= SCHEDULE_TOLERANCE_MS || routeAhead;
+}
+
+const correlationOf = (message: ConsumedMessage<NotificationEvent>) => message.headers[HEADERS.correlationId] ?? message.value.id;
+
+/**
+ * Routes a Kafka batch of events in offset order. Consecutive events for one target user
+ * that go out now are routed together (one recipient query, one insert, one publish for the
+ * run); a broadcast or a scheduled event is routed on its own, between the runs around it.
+ */
+export async function routeEvents(deps: FanOutDeps, messages: ConsumedMessage<NotificationEvent>[], heartbeat: () => Promise<void>): Promise<void> {
+  let run: ConsumedMessage<NotificationEvent>[] = [];
+  const flush = async () => {
+    if (run.length > 0) await routeTargeted(deps, run);
+    run = [];
+  };
+  for (const message of messages) {
+    if (message.value.targetUserId && routesNow(deps, message.value)) {
+      run.push(message);
+      continue;
+    }
+    await flush();
+    await routeEvent(deps, message, heartbeat);
+  }
+  await flush();
+}
+
 /**
  * Routes one event: records it, then writes one delivery row per (subscriber, channel) —
  * idempotently, in chunks — and publishes every delivery still pending. A replayed event
@@ -39,16 +71,14 @@ const SCHEDULE_TOLERANCE_MS = 1_000;
  */
 export async function routeEvent(deps: FanOutDeps, message: ConsumedMessage<NotificationEvent>, heartbeat: () => Promise<void>): Promise<void> {
   const event = message.value;
-  const correlationId = message.headers[HEADERS.correlationId] ?? event.id;
+  const correlationId = correlationOf(message);
   const log = deps.log.child({ eventId: event.id, correlationId });
 
-  const lead = event.scheduledFor ? Date.parse(event.scheduledFor) - deps.clock.now().getTime() : 0;
-  const routeAhead = Boolean(event.targetUserId) && lead <= (deps.routeAheadMs ?? 0);
-  if (event.scheduledFor && lead > SCHEDULE_TOLERANCE_MS && !routeAhead) {
+  if (!routesNow(deps, event)) {
     await deps.prisma.scheduledJob.createMany({
       data: [{
         kind: 'event_due',
-        dueAt: new Date(event.scheduledFor),
+        dueAt: new Date(event.scheduledFor!),
         topic: deps.bus.topic(TOPICS.events),
         key: message.key,
         payload: event as unknown as Prisma.InputJsonValue,
@@ -67,14 +97,39 @@ export async function routeEvent(deps: FanOutDeps, message: ConsumedMessage<Noti
   for (;;) {
     const recipients = await loadRecipients(deps.prisma, event, cursor, deps.chunkSize);
     if (recipients.length === 0) break;
-    total += await writeAndPublish(deps, event, recipients, correlationId);
+    total += await writeAndPublish(deps, [{ event, correlationId, recipients }]);
     cursor = recipients[recipients.length - 1]!.user_id;
     failpoint('router.after_chunk');
     await heartbeat();
     if (event.targetUserId || recipients.length < deps.chunkSize) break;
   }
-  await deps.prisma.notificationEvent.update({ where: { id: event.id }, data: { routedAt: deps.clock.now() } });
+  await markRouted(deps, [event.id]);
   log.info({ eventType: event.type, published: total, broadcast: !event.targetUserId }, 'event routed');
+}
+
+/** Events for one target user each, routed together: four statements and one publish for the lot. */
+async function routeTargeted(deps: FanOutDeps, messages: ConsumedMessage<NotificationEvent>[]): Promise<void> {
+  const events = messages.map((m) => m.value);
+  const rows = await deps.prisma.$queryRaw<(RecipientRow & { event_id: string })[]>`
+    SELECT t.event_id, u.id::text AS user_id, s.channels, p.phone_number, p.phone_verified, p.opted_out
+      FROM unnest(${events.map((e) => e.id)}::text[], ${events.map((e) => e.type)}::text[], ${events.map((e) => e.targetUserId!)}::text[])
+           AS t(event_id, event_type, target)
+      JOIN users u ON u.external_id = t.target
+      JOIN notification_subscriptions s ON s.user_id = u.id AND s.event_type = t.event_type AND s.active
+      LEFT JOIN user_sms_preferences p ON p.user_id = u.id`;
+  const byEvent = new Map<string, RecipientRow[]>();
+  for (const r of rows) byEvent.set(r.event_id, [...(byEvent.get(r.event_id) ?? []), r]);
+  const items = messages.flatMap((m) => {
+    const recipients = byEvent.get(m.value.id);
+    return recipients ? [{ event: m.value, correlationId: correlationOf(m), recipients }] : [];
+  });
+  const published = await writeAndPublish(deps, items);
+  await markRouted(deps, events.map((e) => e.id));
+  deps.log.info({ events: events.length, published }, 'targeted events routed');
+}
+
+async function markRouted(deps: FanOutDeps, eventIds: string[]): Promise<void> {
+  await deps.prisma.$executeRaw`UPDATE notification_events SET routed_at = ${deps.clock.now()} WHERE id = ANY(${eventIds}::text[])`;
 }
 
 async function loadRecipients(prisma: PrismaClient, event: NotificationEvent, afterUserId: string, limit: number): Promise<RecipientRow[]> {
@@ -91,37 +146,52 @@ async function loadRecipients(prisma: PrismaClient, event: NotificationEvent, af
      LIMIT ${limit}`;
 }
 
-async function writeAndPublish(deps: FanOutDeps, event: NotificationEvent, recipients: RecipientRow[], correlationId: string): Promise<number> {
+interface Routed {
+  event: NotificationEvent;
+  correlationId: string;
+  recipients: RecipientRow[];
+}
+
+async function writeAndPublish(deps: FanOutDeps, items: Routed[]): Promise<number> {
+  const eventIds: string[] = [];
   const userIds: string[] = [];
   const channels: string[] = [];
   const identifiers: (string | null)[] = [];
   const statuses: string[] = [];
   const reasons: (string | null)[] = [];
-  for (const r of recipients) {
-    for (const channel of new Set(r.channels)) {
-      const availability = channelAvailability(channel, deps.channels, {
-        phoneNumber: r.phone_number,
-        phoneVerified: r.phone_verified,
-        optedOut: r.opted_out,
-      });
-      userIds.push(r.user_id);
-      channels.push(channel);
-      identifiers.push(availability.available ? availability.identifier : r.phone_number);
-      statuses.push(availability.available ? 'pending' : 'skipped');
-      reasons.push(availability.available ? null : availability.reason);
+  for (const { event, recipients } of items) {
+    for (const r of recipients) {
+      for (const channel of new Set(r.channels)) {
+        const availability = channelAvailability(channel, deps.channels, {
+          phoneNumber: r.phone_number,
+          phoneVerified: r.phone_verified,
+          optedOut: r.opted_out,
+        });
+        eventIds.push(event.id);
+        userIds.push(r.user_id);
+        channels.push(channel);
+        identifiers.push(availability.available ? availability.identifier : r.phone_number);
+        statuses.push(availability.available ? 'pending' : 'skipped');
+        reasons.push(availability.available ? null : availability.reason);
+      }
     }
   }
   if (userIds.length === 0) return 0;
   await deps.prisma.$executeRaw`
     INSERT INTO notification_deliveries (event_id, user_id, channel, channel_identifier, status, skip_reason)
-    SELECT ${event.id}, t.user_id, t.channel, t.identifier, t.status::delivery_status, t.reason
-      FROM unnest(${userIds}::uuid[], ${channels}::text[], ${identifiers}::text[], ${statuses}::text[], ${reasons}::text[])
-           AS t(user_id, channel, identifier, status, reason)
+    SELECT t.event_id, t.user_id, t.channel, t.identifier, t.status::delivery_status, t.reason
+      FROM unnest(${eventIds}::text[], ${userIds}::uuid[], ${channels}::text[], ${identifiers}::text[], ${statuses}::text[], ${reasons}::text[])
+           AS t(event_id, user_id, channel, identifier, status, reason)
     ON CONFLICT (event_id, user_id, channel) DO NOTHING`;
 
-  const pending = await deps.prisma.$queryRaw<{ id: string; user_id: string; channel: string }[]>`
-    SELECT id::text, user_id::text, channel FROM notification_deliveries
-     WHERE event_id = ${event.id} AND user_id = ANY(${userIds}::uuid[]) AND status = 'pending'`;
+  // Pending rows, created now or by an earlier run that crashed before publishing.
+  const pending = await deps.prisma.$queryRaw<{ id: string; event_id: string; user_id: string; channel: string }[]>`
+    SELECT d.id::text, d.event_id, d.user_id::text, d.channel
+      FROM notification_deliveries d
+      JOIN (SELECT DISTINCT * FROM unnest(${eventIds}::text[], ${userIds}::uuid[]) AS t(event_id, user_id)) t
+        ON d.event_id = t.event_id AND d.user_id = t.user_id
+     WHERE d.status = 'pending'`;
+  const itemOf = new Map(items.map((i) => [i.event.id, i]));
   const byChannel = new Map<string, typeof pending>();
   for (const row of pending) {
     const list = byChannel.get(row.channel) ?? [];
@@ -129,25 +199,27 @@ async function writeAndPublish(deps: FanOutDeps, event: NotificationEvent, recip
     byChannel.set(row.channel, list);
   }
   const requestedAt = deps.clock.now().toISOString();
-  for (const [channel, rows] of byChannel) {
-    await deps.bus.publish(
+  await Promise.all([...byChannel].map(([channel, rows]) =>
+    deps.bus.publish(
       deliveryTopic(channel),
       deliveryRequestSchema,
-      rows.map((row) => ({
-        key: row.user_id,
-        value: {
-          deliveryId: row.id,
-          eventId: event.id,
-          userId: row.user_id,
-          channel,
-          eventType: event.type,
-          priority: event.priority,
-          reason: 'new' as const,
-          requestedAt,
-        },
-        headers: { [HEADERS.correlationId]: correlationId, [HEADERS.eventId]: event.id, [HEADERS.deliveryId]: row.id },
-      })),
-    );
-  }
+      rows.map((row) => {
+        const { event, correlationId } = itemOf.get(row.event_id)!;
+        return {
+          key: row.user_id,
+          value: {
+            deliveryId: row.id,
+            eventId: event.id,
+            userId: row.user_id,
+            channel,
+            eventType: event.type,
+            priority: event.priority,
+            reason: 'new' as const,
+            requestedAt,
+          },
+          headers: { [HEADERS.correlationId]: correlationId, [HEADERS.eventId]: event.id, [HEADERS.deliveryId]: row.id },
+        };
+      }),
+    )));
   return pending.length;
 }

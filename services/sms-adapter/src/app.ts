@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { PrismaClient } from '@hub/db';
-import type { Bus, RunningConsumer } from '@hub/bus';
+import { forEachInGroups, type Bus, type RunningConsumer } from '@hub/bus';
 import { deliveryRequestSchema, deliveryTopic, HEADERS, smsStatusSchema, TOPICS, type Clock, type SmsStatusUpdate } from '@hub/contracts';
 import type { Logger } from '@hub/logger';
 import type { SmsProvider } from '@hub/sms-provider';
@@ -67,16 +67,10 @@ export async function buildSmsAdapter(deps: SmsAdapterDeps): Promise<SmsAdapterS
     handleBatch: async (messages) => {
       // One partition holds one user's requests in order: caps and quiet hours are decided
       // without races. Different users' requests are sent concurrently.
-      const byUser = new Map<string, typeof messages>();
-      for (const m of messages) byUser.set(m.value.userId, [...(byUser.get(m.value.userId) ?? []), m]);
-      const queues = [...byUser.values()];
-      const worker = async () => {
-        for (let list = queues.shift(); list; list = queues.shift()) {
-          for (const m of list) outcomes.inc({ outcome: await deliver(deliverDeps, m.value) });
-        }
-      };
       // Bounded concurrency: a few users at a time keeps the connection pool from starving.
-      await Promise.all(Array.from({ length: Math.min(deps.userConcurrency ?? 8, queues.length) }, worker));
+      await forEachInGroups(messages, (m) => m.value.userId, deps.userConcurrency ?? 8, async (m) => {
+        outcomes.inc({ outcome: await deliver(deliverDeps, m.value) });
+      });
       failpoint('sms.before_commit');
     },
   });

@@ -2,7 +2,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import formbody from '@fastify/formbody';
 import { Counter, type Registry } from 'prom-client';
 import type { PrismaClient } from '@hub/db';
-import type { Bus, RunningConsumer } from '@hub/bus';
+import { forEachInGroups, type Bus, type RunningConsumer } from '@hub/bus';
 import { deliveryTopic, inboundSmsSchema, smsStatusSchema, TOPICS, type Clock } from '@hub/contracts';
 import type { Logger } from '@hub/logger';
 import { failpoint } from '@hub/runtime';
@@ -20,6 +20,8 @@ export interface StatusIngestDeps {
   authToken: string;
   publicUrl: string;
   helpText: string;
+  /** Messages whose statuses are applied at once within a partition batch (default 8). */
+  statusConcurrency?: number;
 }
 
 export interface StatusIngestService {
@@ -52,12 +54,14 @@ export async function buildStatusIngest(deps: StatusIngestDeps): Promise<StatusI
     schema: smsStatusSchema,
     partitionsConsumedConcurrently: 2,
     handleBatch: async (messages) => {
-      for (const m of messages) {
+      // One message's statuses in order; different messages concurrently (ranking makes the
+      // order harmless anyway, but in order keeps the history readable).
+      await forEachInGroups(messages, (m) => m.value.messageId, deps.statusConcurrency ?? 8, async (m) => {
         const outcome = await applyStatus({ prisma: deps.prisma, log: deps.log, clock: deps.clock, retryTopic }, m.value);
         applied.inc({ outcome });
         if (outcome === 'applied' || outcome === 'retry_scheduled' || outcome === 'opted_out') providerStatuses.inc({ status: mapTwilioStatus(m.value.status) ?? 'unknown' });
         failpoint('status.after_apply');
-      }
+      });
     },
   });
   const inboundConsumer: RunningConsumer = await deps.bus.consume({

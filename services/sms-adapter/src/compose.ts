@@ -59,7 +59,7 @@ export async function composeMessage(
   if (deps.settings.footer !== 'never') {
     const first =
       deps.settings.footer === 'always' ||
-      (await deps.prisma.smsMessage.count({ where: { phoneNumber: args.phoneNumber, status: { in: ['queued', 'sent', 'delivered', 'undelivered'] } } })) === 0;
+      (await deps.prisma.smsMessage.findFirst({ where: { phoneNumber: args.phoneNumber, status: { in: ['queued', 'sent', 'delivered', 'undelivered'] } }, select: { id: true } })) === null;
     if (first) text = withOptOutFooter(text);
   }
   const info = countSegments(text);

@@ -5,6 +5,7 @@ import { ProviderError, type SmsProvider } from '@hub/sms-provider';
 import { isFinalSmsStatus, mapTwilioStatus, retryDecision, type SmsStatus } from '@hub/sms-rules';
 import { capDayBounds, decidePolicy, effectiveTimezone } from './policy.ts';
 import { composeMessage, reuse } from './compose.ts';
+import { loadDelivery } from './load.ts';
 import { sendTiming, type SchedulingWindow } from './timing.ts';
 import { countSentInDay, isHeldByProvider } from './held.ts';
 import type { TemplateStore } from './template-store.ts';
@@ -63,10 +64,7 @@ export async function deliver(deps: DeliverDeps, request: DeliveryRequest): Prom
   const { prisma, clock, settings } = deps;
   const startedAt = performance.now();
   const log = deps.log.child({ deliveryId: request.deliveryId, eventId: request.eventId });
-  const delivery = await prisma.notificationDelivery.findUnique({
-    where: { id: request.deliveryId },
-    include: { event: true, user: { include: { smsPreferences: true } }, smsMessages: true },
-  });
+  const delivery = await loadDelivery(prisma, request.deliveryId);
   if (!delivery) {
     log.warn('delivery request for an unknown delivery ignored');
     return 'unknown_delivery';

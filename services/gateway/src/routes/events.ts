@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { PrismaClient, Prisma } from '@hub/db';
-import type { Bus } from '@hub/bus';
+import { forEachInGroups, type Bus } from '@hub/bus';
 import { HEADERS, notificationEventSchema, TOPICS, type Clock, type NotificationEvent } from '@hub/contracts';
 import { requireScope } from '../plugins/auth.ts';
 import { sendError } from '../plugins/errors.ts';
@@ -70,21 +70,42 @@ export async function acceptEvent(deps: AcceptDeps, input: EventInput): Promise<
   return outcome;
 }
 
+interface StoredEventRow {
+  event_type: string;
+  target_user_id: string | null;
+  payload: Record<string, unknown>;
+  occurred_at: Date;
+  created_at: Date;
+  published_at: Date | null;
+}
+
 async function accept(deps: AcceptDeps, input: EventInput): Promise<AcceptOutcome> {
-  const event = await storeEvent(deps.prisma, input, deps.clock.now());
-  const row = await deps.prisma.notificationEvent.findUniqueOrThrow({ where: { id: event.id } });
-  if (row.eventType !== event.type || (row.targetUserId ?? undefined) !== event.targetUserId) return { kind: 'conflict' };
-  if (row.publishedAt) return { kind: 'duplicate', acceptedAt: row.createdAt };
-  const stored: NotificationEvent = {
-    ...event,
-    payload: row.payload as Record<string, unknown>,
-    occurredAt: row.occurredAt.toISOString(),
-  };
+  const parsed = eventInputSchema.parse(input);
+  const now = deps.clock.now();
+  const event: NotificationEvent = { ...parsed, occurredAt: parsed.occurredAt ?? now.toISOString() };
+  // Insert unless known, and read back what is stored under the id: one round trip.
+  const rows = await deps.prisma.$queryRaw<StoredEventRow[]>`
+    WITH ins AS (
+      INSERT INTO notification_events (id, event_type, target_user_id, payload, priority, scheduled_for, source, occurred_at, created_at)
+      VALUES (${event.id}, ${event.type}, ${event.targetUserId ?? null}, ${JSON.stringify(event.payload)}::jsonb, ${event.priority}::event_priority,
+              ${event.scheduledFor ? new Date(event.scheduledFor) : null}::timestamptz, ${event.source ?? null}, ${new Date(event.occurredAt)}::timestamptz, ${now}::timestamptz)
+      ON CONFLICT (id) DO NOTHING
+      RETURNING event_type, target_user_id, payload, occurred_at, created_at, published_at
+    )
+    SELECT * FROM ins
+    UNION ALL
+    SELECT event_type, target_user_id, payload, occurred_at, created_at, published_at FROM notification_events
+     WHERE id = ${event.id} AND NOT EXISTS (SELECT 1 FROM ins)`;
+  const row = rows[0];
+  if (!row) throw new Error(`event ${event.id} neither stored nor found`);
+  if (row.event_type !== event.type || (row.target_user_id ?? undefined) !== event.targetUserId) return { kind: 'conflict' };
+  if (row.published_at) return { kind: 'duplicate', acceptedAt: row.created_at };
+  const stored: NotificationEvent = { ...event, payload: row.payload, occurredAt: row.occurred_at.toISOString() };
   await deps.bus.publish(TOPICS.events, notificationEventSchema, [
     { key: stored.targetUserId ?? stored.id, value: stored, headers: { [HEADERS.eventId]: stored.id, [HEADERS.correlationId]: stored.id, [HEADERS.source]: 'gateway' } },
   ]);
-  await deps.prisma.notificationEvent.update({ where: { id: event.id }, data: { publishedAt: deps.clock.now() } });
-  return { kind: 'accepted', acceptedAt: row.createdAt };
+  await deps.prisma.$executeRaw`UPDATE notification_events SET published_at = ${deps.clock.now()} WHERE id = ${event.id} AND published_at IS NULL`;
+  return { kind: 'accepted', acceptedAt: row.created_at };
 }
 
 export function registerEventRoutes(app: FastifyInstance, deps: EventRouteDeps): void {
@@ -118,11 +139,11 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRouteDeps):
   }, async (request, reply) => {
     const ids = request.body.events.map((e) => e.id);
     if (new Set(ids).size !== ids.length) return sendError(reply, 400, 'duplicate_ids', 'each event in a batch needs its own id');
-    const results = [];
-    for (const event of request.body.events) {
-      const outcome = await acceptEvent(deps, event);
-      results.push({ id: event.id, status: outcome.kind });
-    }
-    return reply.code(202).send({ results });
+    // Events for one recipient keep their order; the others are accepted concurrently.
+    const status = new Map<string, AcceptOutcome['kind']>();
+    await forEachInGroups(request.body.events, (e) => e.targetUserId ?? e.id, 16, async (event) => {
+      status.set(event.id, (await acceptEvent(deps, event)).kind);
+    });
+    return reply.code(202).send({ results: request.body.events.map((e) => ({ id: e.id, status: status.get(e.id)! })) });
   });
 }

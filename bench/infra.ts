@@ -49,7 +49,11 @@ function urlWithDb(base: string, db: string): string {
 
 /** Runs one service as a real process (node --import tsx), as test/support/processes.ts does. */
 function spawnService(name: ServiceName, env: Record<string, string>): ServiceProc {
-  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'services', name, 'src/main.ts')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  // BENCH_CPU_PROFILE=sms-adapter,router writes V8 CPU profiles of those services to bench/profiles/<service>/.
+  const profiled = (process.env.BENCH_CPU_PROFILE ?? '').split(',').includes(name);
+  // One file per thread (tsx's loader runs in a worker); the main thread's is the largest.
+  const profileArgs = profiled ? ['--cpu-prof', `--cpu-prof-dir=${path.join(root, 'bench/profiles', name)}`] : [];
+  const proc = spawn(process.execPath, [...profileArgs, '--import', 'tsx', path.join(root, 'services', name, 'src/main.ts')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   let output = '';
   const keep = (d: Buffer) => (output = (output + d.toString()).slice(-20_000));
   proc.stdout?.on('data', keep);

@@ -25,9 +25,23 @@ export interface WallTime extends LocalDate {
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
 
+/**
+ * Zone names already checked. IANAZone.isValidZone builds an Intl.DateTimeFormat on every
+ * call (the costliest step of a delivery's policy decision); the answer for a name never
+ * changes while the process runs. Bounded: names come from stored preferences.
+ */
+const zoneValidity = new Map<string, boolean>();
+const MAX_CACHED_ZONES = 10_000;
+
 /** True for a zone name the runtime's IANA database knows ("Europe/London", "UTC"). */
 export function isValidTimezone(timezone: unknown): timezone is string {
-  return typeof timezone === 'string' && timezone.trim() !== '' && IANAZone.isValidZone(timezone);
+  if (typeof timezone !== 'string' || timezone.trim() === '') return false;
+  const known = zoneValidity.get(timezone);
+  if (known !== undefined) return known;
+  const valid = IANAZone.isValidZone(timezone);
+  if (zoneValidity.size >= MAX_CACHED_ZONES) zoneValidity.clear();
+  zoneValidity.set(timezone, valid);
+  return valid;
 }
 
 export function assertTimezone(timezone: string): IANAZone {

@@ -2,12 +2,12 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import formbody from '@fastify/formbody';
 import { Counter, type Registry } from 'prom-client';
 import type { PrismaClient } from '@hub/db';
-import { forEachInGroups, type Bus, type RunningConsumer } from '@hub/bus';
+import type { Bus, RunningConsumer } from '@hub/bus';
 import { deliveryTopic, inboundSmsSchema, smsStatusSchema, TOPICS, type Clock } from '@hub/contracts';
 import type { Logger } from '@hub/logger';
 import { failpoint } from '@hub/runtime';
 import { mapTwilioStatus } from '@hub/sms-rules';
-import { applyStatus } from './apply-status.ts';
+import { applyStatuses } from './apply-batch.ts';
 import { applyInbound } from './inbound.ts';
 import { registerWebhooks } from './webhooks.ts';
 
@@ -20,8 +20,6 @@ export interface StatusIngestDeps {
   authToken: string;
   publicUrl: string;
   helpText: string;
-  /** Messages whose statuses are applied at once within a partition batch (default 8). */
-  statusConcurrency?: number;
 }
 
 export interface StatusIngestService {
@@ -37,7 +35,7 @@ export async function buildStatusIngest(deps: StatusIngestDeps): Promise<StatusI
   const rejections = new Counter({ name: 'hub_webhook_rejections_total', help: 'Webhooks refused (bad or missing signature)', labelNames: ['route', 'reason'] as const, registers: [deps.metrics] });
   const received = new Counter({ name: 'hub_webhooks_received_total', help: 'Webhooks accepted', labelNames: ['route'] as const, registers: [deps.metrics] });
   const providerStatuses = new Counter({ name: 'hub_sms_status_total', help: 'SMS statuses reported by the provider and applied, by hub status', labelNames: ['status'] as const, registers: [deps.metrics] });
-  const applied = new Counter({ name: 'hub_sms_status_applied_total', help: 'Provider statuses processed, by outcome', labelNames: ['outcome'] as const, registers: [deps.metrics] });
+  const applied = new Counter({ name: 'hub_sms_status_applied_total', help: 'Provider statuses processed, by outcome and path (batch, or one by one under a lock)', labelNames: ['outcome', 'path'] as const, registers: [deps.metrics] });
   registerWebhooks(app, { ...deps, rejections, received });
   app.get('/health', async () => ({ status: 'ok' }));
   app.get('/metrics', async (_req, reply) => reply.type(deps.metrics.contentType).send(await deps.metrics.metrics()));
@@ -54,14 +52,12 @@ export async function buildStatusIngest(deps: StatusIngestDeps): Promise<StatusI
     schema: smsStatusSchema,
     partitionsConsumedConcurrently: 2,
     handleBatch: async (messages) => {
-      // One message's statuses in order; different messages concurrently (ranking makes the
-      // order harmless anyway, but in order keeps the history readable).
-      await forEachInGroups(messages, (m) => m.value.messageId, deps.statusConcurrency ?? 8, async (m) => {
-        const outcome = await applyStatus({ prisma: deps.prisma, log: deps.log, clock: deps.clock, retryTopic }, m.value);
-        applied.inc({ outcome });
-        if (outcome === 'applied' || outcome === 'retry_scheduled' || outcome === 'opted_out') providerStatuses.inc({ status: mapTwilioStatus(m.value.status) ?? 'unknown' });
+      const results = await applyStatuses({ prisma: deps.prisma, log: deps.log, clock: deps.clock, retryTopic }, messages.map((m) => m.value));
+      for (const { update, outcome, path } of results) {
+        applied.inc({ outcome, path });
+        if (outcome === 'applied' || outcome === 'retry_scheduled' || outcome === 'opted_out') providerStatuses.inc({ status: mapTwilioStatus(update.status) ?? 'unknown' });
         failpoint('status.after_apply');
-      });
+      }
     },
   });
   const inboundConsumer: RunningConsumer = await deps.bus.consume({

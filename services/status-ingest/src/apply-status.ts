@@ -36,63 +36,6 @@ export type ApplyOutcome = 'applied' | 'ignored' | 'stale_attempt' | 'unknown_me
  * scheduled_jobs in the same transaction (the outbox), so a crash loses nothing.
  */
 export async function applyStatus(deps: ApplyDeps, update: SmsStatusUpdate): Promise<ApplyOutcome> {
-  return (await applyCommonCase(deps, update)) ?? applyLocked(deps, update);
-}
-
-/**
- * The common case without a transaction: a progress status (queued, sent, delivered,
- * canceled) for the current attempt's sid. The message is read, the ranking decided, and
- * the change written in one statement that applies only if the row is still as read;
- * otherwise (a concurrent change) — and for failures, unknown sids and anything unusual —
- * null is returned and the locking path decides.
- */
-async function applyCommonCase(deps: ApplyDeps, update: SmsStatusUpdate): Promise<ApplyOutcome | null> {
-  const incoming = mapTwilioStatus(update.status);
-  if (incoming === null || incoming === 'failed' || incoming === 'undelivered') return null;
-  const rows = await deps.prisma.$queryRaw<Pick<MessageRow, 'id' | 'status' | 'twilio_sid' | 'attempt_count' | 'notification_delivery_id'>[]>`
-    SELECT id::text, status::text AS status, twilio_sid, attempt_count, notification_delivery_id::text
-      FROM sms_messages WHERE id = ${update.messageId}::uuid`;
-  const msg = rows[0];
-  if (!msg || msg.twilio_sid !== update.sid) return null;
-  const occurredAt = new Date(update.receivedAt);
-  if (!shouldApplyStatus(msg.status, incoming)) {
-    // A duplicate or a regression: recorded in the history, nothing changes.
-    await deps.prisma.$executeRaw`
-      INSERT INTO sms_message_events (sms_message_id, status, twilio_status, twilio_sid, attempt, error_code, source, applied, occurred_at)
-      VALUES (${msg.id}::uuid, ${incoming}::sms_status, ${update.status}, ${update.sid}, ${msg.attempt_count}, ${update.errorCode}, ${update.source}, false, ${occurredAt})`;
-    return 'ignored';
-  }
-  const now = deps.clock.now();
-  const deliveryStatus = deliveryStatusFor(incoming);
-  const applied = await deps.prisma.$queryRaw<{ n: number }[]>`
-    WITH m AS (
-      UPDATE sms_messages
-         SET status = ${incoming}::sms_status, twilio_status = ${update.status}, twilio_sid = ${update.sid},
-             twilio_error_code = ${update.errorCode}::int, twilio_error_message = ${update.errorMessage}::text,
-             sent_at = CASE WHEN ${incoming}::text = 'sent' THEN ${now}::timestamptz ELSE sent_at END,
-             delivered_at = CASE WHEN ${incoming}::text = 'delivered' THEN ${now}::timestamptz ELSE delivered_at END,
-             updated_at = now()
-       WHERE id = ${msg.id}::uuid AND status = ${msg.status}::sms_status AND twilio_sid = ${update.sid} AND attempt_count = ${msg.attempt_count}
-      RETURNING id, notification_delivery_id
-    ), d AS (
-      UPDATE notification_deliveries d
-         SET status = ${deliveryStatus}::delivery_status, external_id = ${update.sid},
-             sent_at = CASE WHEN ${deliveryStatus}::text = 'sent' THEN ${now}::timestamptz ELSE d.sent_at END,
-             delivered_at = CASE WHEN ${deliveryStatus}::text = 'delivered' THEN ${now}::timestamptz ELSE d.delivered_at END,
-             updated_at = now()
-        FROM m WHERE d.id = m.notification_delivery_id
-    ), e AS (
-      INSERT INTO sms_message_events (sms_message_id, status, twilio_status, twilio_sid, attempt, error_code, source, applied, occurred_at)
-      SELECT m.id, ${incoming}::sms_status, ${update.status}::text, ${update.sid}::text, ${msg.attempt_count}::int, ${update.errorCode}::int,
-             ${update.source}::text, true, ${occurredAt}::timestamptz
-        FROM m
-    )
-    SELECT count(*)::int AS n FROM m`;
-  return applied[0]?.n === 1 ? 'applied' : null;
-}
-
-/** Every case, under a row lock on the message, in one transaction. */
-async function applyLocked(deps: ApplyDeps, update: SmsStatusUpdate): Promise<ApplyOutcome> {
   const incoming = mapTwilioStatus(update.status);
   const now = deps.clock.now();
   return deps.prisma.$transaction(async (tx) => {

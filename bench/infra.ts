@@ -184,6 +184,8 @@ export async function startInfra(options: { partitions: number; smsRate: number 
       GATEWAY_MAX_BATCH: '5000',
       ...(service === 'gateway' ? { PORT: String(gatewayPort), HOST: '127.0.0.1' } : {}),
       ...(service === 'status-ingest' ? { PORT: String(statusPort), HOST: '127.0.0.1' } : {}),
+      // BENCH_SERVICE_ENV="SMS_PARTITIONS_CONCURRENCY=6,DATABASE_POOL_MAX=20": settings to compare.
+      ...Object.fromEntries((process.env.BENCH_SERVICE_ENV ?? '').split(',').filter((kv) => kv.includes('=')).map((kv) => [kv.slice(0, kv.indexOf('=')).trim(), kv.slice(kv.indexOf('=') + 1).trim()])),
     });
     log(`starting services (prefix ${prefix})…`);
     const services = SERVICES.map((s) => spawnService(s, envFor(s)));

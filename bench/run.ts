@@ -15,18 +15,18 @@ import { renderMarkdown, targetsFor } from './report.ts';
 
 const num = (name: string, dflt: number) => Number(process.env[name] ?? dflt);
 const config = {
-  rates: (process.env.BENCH_RATES ?? '50,100,200').split(',').map(Number),
-  steadySeconds: num('BENCH_STEADY_SECONDS', 20),
-  drainTimeoutS: num('BENCH_DRAIN_TIMEOUT_S', 90),
-  burst: num('BENCH_BURST', 2_000),
-  broadcast: num('BENCH_BROADCAST', 5_000),
+  rates: (process.env.BENCH_RATES ?? '100,250,500').split(',').map(Number),
+  steadySeconds: num('BENCH_STEADY_SECONDS', 30),
+  drainTimeoutS: num('BENCH_DRAIN_TIMEOUT_S', 120),
+  burst: num('BENCH_BURST', 20_000),
+  broadcast: num('BENCH_BROADCAST', 25_000),
   httpSeconds: num('BENCH_HTTP_SECONDS', 10),
   httpConnections: num('BENCH_HTTP_CONNECTIONS', 20),
   kafkaLimitMessages: num('BENCH_KAFKA_LIMIT_MESSAGES', 100_000),
   dbLimitRows: num('BENCH_DB_LIMIT_ROWS', 20_000),
   dbLimitBatch: num('BENCH_DB_LIMIT_BATCH', 500),
   partitions: num('BENCH_PARTITIONS', 6),
-  scenarioTimeoutS: num('BENCH_SCENARIO_TIMEOUT_S', 240),
+  scenarioTimeoutS: num('BENCH_SCENARIO_TIMEOUT_S', 360),
 };
 
 const git = (...args: string[]) => {

@@ -4,9 +4,9 @@ import { startHub, type TestHub } from './support/hub.ts';
 import { seedSubscribers } from './support/seed.ts';
 
 /**
- * A broadcast: every delivery ends final; the time is reported, not asserted. The suite runs
- * 200 subscribers (all services share one event loop here); BROADCAST_SIZE=10000 runs the
- * issue's full size.
+ * A broadcast to 10,000 subscribers (the issue's size; BROADCAST_SIZE changes it): every
+ * delivery ends final with one provider send each. The time is reported, not asserted (all
+ * five services share this test's event loop: ~60 s on an idle 2-core machine).
  */
 let hub: TestHub;
 
@@ -18,8 +18,8 @@ afterAll(async () => {
 });
 
 describe('broadcast', () => {
-  it('fans one event out to every subscriber (BROADCAST_SIZE, default 200) and finishes every delivery', async () => {
-    const n = Number(process.env.BROADCAST_SIZE ?? 200);
+  it('fans one event out to every subscriber (BROADCAST_SIZE, default 10,000) and finishes every delivery', async () => {
+    const n = Number(process.env.BROADCAST_SIZE ?? 10_000);
     await seedSubscribers(hub.prisma, 'digest.weekly', n, 'bc');
     const key = await hub.apiKey(['events:write']);
     const started = Date.now();
@@ -32,7 +32,7 @@ describe('broadcast', () => {
     await waitFor(async () => {
       const open = await hub.prisma.notificationDelivery.count({ where: { eventId: 'broadcast-10k', status: { notIn: ['delivered', 'failed', 'skipped', 'cancelled'] } } });
       return open === 0;
-    }, { timeoutMs: 280_000, intervalMs: 1_000, what: 'every broadcast delivery final' });
+    }, { timeoutMs: 540_000, intervalMs: 1_000, what: 'every broadcast delivery final' });
     const finished = Date.now();
     const delivered = await hub.prisma.notificationDelivery.count({ where: { eventId: 'broadcast-10k', status: 'delivered' } });
     expect(delivered).toBe(n);
@@ -40,5 +40,5 @@ describe('broadcast', () => {
     expect(new Set(hub.sandbox.sends().map((s) => s.messageId)).size).toBe(n);
     expect(hub.sandbox.sends()).toHaveLength(n);
     console.log(`[broadcast] ${n} subscribers: rows written in ${((rowsWritten - started) / 1000).toFixed(1)} s, all final in ${((finished - started) / 1000).toFixed(1)} s (${(n / ((finished - started) / 1000)).toFixed(0)} deliveries/s)`);
-  }, 300_000);
+  }, 600_000);
 });

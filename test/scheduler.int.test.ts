@@ -37,6 +37,18 @@ describe('scheduler', () => {
     console.log(`[scheduler] due → published delay over ${delays.length} jobs: min ${delays[0]} ms, median ${delays[2]} ms, max ${delays[4]} ms (poll 100 ms)`);
   });
 
+  it('publishes an event the gateway stored but never published (it died in between), once', async () => {
+    await seedUser(hub.prisma, { externalId: 'stranded-user' });
+    // What a gateway leaves behind when it dies after storing the event and before publishing it.
+    await hub.prisma.notificationEvent.create({
+      data: { id: 'stranded-1', eventType: 'task.reminder', targetUserId: 'stranded-user', payload: { task_name: 'left behind', due_time: 'now' }, occurredAt: new Date(), createdAt: new Date(Date.now() - 120_000) },
+    });
+    const d = await waitFor(async () => (await hub.prisma.notificationDelivery.findFirst({ where: { eventId: 'stranded-1', status: 'delivered' } })) ?? null, { timeoutMs: 30_000, what: 'stranded event delivered' });
+    expect((await hub.prisma.notificationEvent.findUniqueOrThrow({ where: { id: 'stranded-1' } })).publishedAt).not.toBeNull();
+    await hub.sandbox.drain();
+    expect(hub.sandbox.sends().filter((s) => s.messageId === d.id || s.body.includes('left behind'))).toHaveLength(1);
+  });
+
   it('cancels a scheduled delivery through the gateway before it is sent', async () => {
     await seedUser(hub.prisma, { externalId: 'sched-cancel' });
     // A user in quiet hours: the delivery waits in the scheduler, then is cancelled by an admin.

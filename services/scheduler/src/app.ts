@@ -5,6 +5,7 @@ import { scheduleRequestSchema, systemClock, TOPICS, type Clock } from '@hub/con
 import type { Logger } from '@hub/logger';
 import { failpoint } from '@hub/runtime';
 import { claimDueJobs, completeJobs, recoverStaleClaims, releaseJobs } from './jobs.ts';
+import { publishStrandedEvents } from './stranded.ts';
 
 export interface SchedulerDeps {
   bus: Bus;
@@ -16,6 +17,8 @@ export interface SchedulerDeps {
   instanceId?: string;
   /** Decides what is due (tests move it by hand). */
   clock?: Clock;
+  /** Events stored but unpublished for this long are published by the scheduler (default 60 s). */
+  strandedEventAfterMs?: number;
 }
 
 export interface SchedulerService {
@@ -75,6 +78,8 @@ export async function buildScheduler(deps: SchedulerDeps): Promise<SchedulerServ
           lastRecovery = Date.now();
           const recovered = await recoverStaleClaims(deps.prisma, claimTimeoutMs);
           if (recovered > 0) log.warn({ recovered }, 'recovered jobs claimed by a stopped scheduler');
+          const stranded = await publishStrandedEvents(deps.prisma, deps.bus, deps.strandedEventAfterMs ?? 60_000);
+          if (stranded > 0) log.warn({ stranded }, 'published events their gateway stored but never published');
         }
         const fired = await tick();
         if (fired > 0) log.debug({ fired }, 'due jobs published');

@@ -9,6 +9,8 @@ export const schedulerEnv = z.object({
   /** A job claimed longer ago than this by a process that stopped is given back. */
   SCHEDULER_CLAIM_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(30_000),
   SCHEDULER_INSTANCE_ID: z.string().optional(),
+  /** Events the gateway stored but did not publish (it died in between) are published after this long. */
+  SCHEDULER_STRANDED_EVENT_AFTER_MS: z.coerce.number().int().min(1_000).default(60_000),
 });
 
 export type SchedulerConfig = z.infer<typeof schedulerEnv>;

@@ -12,6 +12,7 @@ await runService(infra.log, async () => {
     batchSize: config.SCHEDULER_BATCH_SIZE,
     claimTimeoutMs: config.SCHEDULER_CLAIM_TIMEOUT_MS,
     instanceId: config.SCHEDULER_INSTANCE_ID,
+    strandedEventAfterMs: config.SCHEDULER_STRANDED_EVENT_AFTER_MS,
   });
   infra.log.info('scheduler started');
   return { stop: async () => { await scheduler.stop(); await infra.close(); } };

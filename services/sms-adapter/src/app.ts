@@ -63,7 +63,7 @@ export async function buildSmsAdapter(deps: SmsAdapterDeps): Promise<SmsAdapterS
     topic: deliveryTopic('sms'),
     schema: deliveryRequestSchema,
     maxBatchSize: 100,
-    partitionsConsumedConcurrently: deps.partitionsConcurrency ?? 3,
+    partitionsConsumedConcurrently: deps.partitionsConcurrency ?? 6,
     handleBatch: async (messages) => {
       // One partition holds one user's requests in order: caps and quiet hours are decided
       // without races. Different users' requests are sent concurrently.

@@ -50,7 +50,7 @@ export async function buildStatusIngest(deps: StatusIngestDeps): Promise<StatusI
     groupId: 'status-ingest.status',
     topic: TOPICS.smsStatus,
     schema: smsStatusSchema,
-    partitionsConsumedConcurrently: 2,
+    partitionsConsumedConcurrently: 6,
     handleBatch: async (messages) => {
       const results = await applyStatuses({ prisma: deps.prisma, log: deps.log, clock: deps.clock, retryTopic }, messages.map((m) => m.value));
       for (const { update, outcome, path } of results) {

@@ -1,0 +1,50 @@
+import type { PrismaClient } from '@hub/db';
+import type { Bus } from '@hub/bus';
+import { HEADERS, notificationEventSchema, TOPICS, type NotificationEvent } from '@hub/contracts';
+
+interface StrandedRow {
+  id: string;
+  event_type: string;
+  target_user_id: string | null;
+  payload: Record<string, unknown>;
+  priority: NotificationEvent['priority'];
+  scheduled_for: Date | null;
+  source: string | null;
+  occurred_at: Date;
+}
+
+/**
+ * notification_events is the gateway's outbox: an event is stored, then published, then
+ * marked published. A gateway that died in between (or a welcome SMS stored with a phone
+ * verification) leaves a row nobody publishes; this publishes rows unpublished for longer
+ * than `olderThanMs`. Claimed with SKIP LOCKED so two schedulers do not both publish one
+ * (publishing twice would still be harmless: the router is idempotent per event id).
+ */
+export async function publishStrandedEvents(prisma: PrismaClient, bus: Bus, olderThanMs: number, limit = 100): Promise<number> {
+  return prisma.$transaction(async (tx) => {
+    const rows = await tx.$queryRaw<StrandedRow[]>`
+      SELECT id, event_type, target_user_id, payload, priority::text AS priority, scheduled_for, source, occurred_at
+        FROM notification_events
+       WHERE published_at IS NULL AND created_at < now() - make_interval(secs => ${olderThanMs / 1000})
+       ORDER BY created_at
+       LIMIT ${limit}
+         FOR UPDATE SKIP LOCKED`;
+    if (rows.length === 0) return 0;
+    await bus.publish(TOPICS.events, notificationEventSchema, rows.map((r) => ({
+      key: r.target_user_id ?? r.id,
+      value: {
+        id: r.id,
+        type: r.event_type,
+        ...(r.target_user_id ? { targetUserId: r.target_user_id } : {}),
+        payload: r.payload,
+        priority: r.priority,
+        ...(r.scheduled_for ? { scheduledFor: r.scheduled_for.toISOString() } : {}),
+        ...(r.source ? { source: r.source } : {}),
+        occurredAt: r.occurred_at.toISOString(),
+      },
+      headers: { [HEADERS.eventId]: r.id, [HEADERS.correlationId]: r.id, [HEADERS.source]: 'scheduler-outbox' },
+    })));
+    await tx.$executeRaw`UPDATE notification_events SET published_at = now() WHERE id = ANY(${rows.map((r) => r.id)}::text[])`;
+    return rows.length;
+  }, { timeout: 30_000 });
+}

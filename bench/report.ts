@@ -62,7 +62,7 @@ const row = (cells: (string | number | null | undefined)[]) => `| ${cells.map((c
 export function renderMarkdown(r: ReportInput & { targets: Target[] }): string {
   const L: string[] = [];
   L.push(`# Benchmark ${r.date.slice(0, 10)} (${r.git.sha}${r.git.dirty ? ', dirty tree' : ''})`, '');
-  L.push(`Machine: ${r.machine.cores} cores (${r.machine.cpu}), ${r.machine.memoryGb} GB, ${r.machine.platform}; Node ${r.machine.node}; Kafka ${r.machine.kafka}; ${r.machine.postgres.split(' on ')[0]}. Total run ${r.totalSeconds} s. Load average (1/5/15 min) at start ${r.machine.loadAvgAtStart.join(' / ')}, at end ${r.machine.loadAvgAtEnd.join(' / ')}${Math.max(...r.machine.loadAvgAtStart, ...r.machine.loadAvgAtEnd) > r.machine.cores * 1.5 ? ' — **the machine was busy with other work: figures are pessimistic**' : ''}.`, '');
+  L.push(`Machine: ${r.machine.cores} cores (${r.machine.cpu}), ${r.machine.memoryGb} GB, ${r.machine.platform}; Node ${r.machine.node}; Kafka ${r.machine.kafka}; ${r.machine.postgres.split(' on ')[0]}. Total run ${r.totalSeconds} s. Load average (1/5/15 min) at start ${r.machine.loadAvgAtStart.join(' / ')}, at end ${r.machine.loadAvgAtEnd.join(' / ')}${r.machine.loadAvgAtStart[0]! > r.machine.cores * 0.75 ? ' — **the machine was busy with other work when the run started: figures are pessimistic**' : ' (the end figure is the benchmark\'s own load)'}.`, '');
   L.push(`Config: \`${JSON.stringify(r.config)}\``, '');
   L.push('## Limits (same broker, same database, same run)', '');
   L.push(row(['limit', 'rate', 'detail']), row(['---', '---:', '---']));

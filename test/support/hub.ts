@@ -21,6 +21,8 @@ export interface HubOptions {
   partitions?: number;
   ratePerSecond?: number;
   maxAttempts?: number;
+  /** The adapter's template cache TTL (default 0: no cache). */
+  templateCacheTtlMs?: number;
   allowedCountries?: string[];
   footer?: 'first' | 'always' | 'never';
   /** A Messaging Service for the sms-adapter: enables Twilio-native scheduling (the router then routes targeted events up to 7 days ahead). */
@@ -113,7 +115,8 @@ export async function startHub(options: HubOptions = {}): Promise<TestHub> {
     provider,
     metrics: createMetricsRegistry('sms-adapter'),
     ratePerSecond: options.ratePerSecond ?? 1_000,
-    templateCacheTtlMs: 0,
+    templateCacheTtlMs: options.templateCacheTtlMs ?? 0,
+    databaseUrl: db.url,
     reconcileStaleAfterMs: 3_000,
     reconcileIntervalMs: 1_000,
     settings: {

@@ -5,3 +5,4 @@ export { createPrisma, type PrismaOptions } from './client.ts';
 export { migrate, ensureDatabase, MigrationError, type MigrateOptions, type MigrateResult } from './migrate.ts';
 export { createDatabaseFromTemplate, dropDatabase } from './admin.ts';
 export { recordOptIn, recordOptOut, type OptChange } from './opt-out.ts';
+export { listenToChannel, type ChannelListener, type ListenOptions } from './listen.ts';

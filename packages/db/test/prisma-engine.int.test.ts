@@ -33,9 +33,10 @@ describe('prisma/migrations against prisma/schema.prisma (Prisma schema engine)'
     expect(script).toContain('ALTER TABLE "users" ADD COLUMN     "nickname" VARCHAR(40);');
   });
 
-  // Holds while init is the only migration: its SQL is what Prisma generates for the schema.
-  const migrations = readdirSync(migrationsDir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
-  it.runIf(migrations.length === 1)('generates the DDL of the init migration from an empty database', async () => {
+  // Holds while the later migrations add only what schema.prisma cannot describe (the
+  // template-change trigger): the init migration's SQL is what Prisma generates for the schema.
+  const migrations = readdirSync(migrationsDir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  it('generates the DDL of the init migration from an empty database', async () => {
     const script = await diffToSchema({ databaseUrl: adminUrl, schemaPath, source: { from: 'empty' } });
     expect(script).toContain('CREATE UNIQUE INDEX "notification_deliveries_event_id_user_id_channel_key" ON "notification_deliveries"("event_id", "user_id", "channel");');
     const initSql = readFileSync(path.join(migrationsDir, migrations[0]!, 'migration.sql'), 'utf8');

@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import type { PrismaClient } from '@hub/db';
-import { forEachInGroups, type Bus, type RunningConsumer } from '@hub/bus';
+import { listenToChannel, type PrismaClient } from '@hub/db';
+import { describeError, forEachInGroups, type Bus, type RunningConsumer } from '@hub/bus';
 import { deliveryRequestSchema, deliveryTopic, HEADERS, smsStatusSchema, TOPICS, type Clock, type SmsStatusUpdate } from '@hub/contracts';
 import type { Logger } from '@hub/logger';
 import type { SmsProvider } from '@hub/sms-provider';
 import { Counter, type Registry } from 'prom-client';
 import { failpoint } from '@hub/runtime';
 import { deliver, type DeliverSettings } from './deliver.ts';
-import { TemplateStore } from './template-store.ts';
+import { TEMPLATE_CHANGE_CHANNEL, TemplateStore } from './template-store.ts';
 import { TokenBucket } from './rate-limiter.ts';
 import { startReconciler } from './reconciler.ts';
 
@@ -28,6 +28,8 @@ export interface SmsAdapterDeps {
   /** Lost-callback recovery: look up accepted messages still not final after this long. */
   reconcileStaleAfterMs?: number;
   reconcileIntervalMs?: number;
+  /** When set, template changes announced by PostgreSQL (LISTEN) drop the cached copy at once. */
+  databaseUrl?: string;
 }
 
 export interface SmsAdapterService {
@@ -39,6 +41,14 @@ export interface SmsAdapterService {
 /** Consumes notify.deliveries.sms.v1: policy, rendering, send, retries. */
 export async function buildSmsAdapter(deps: SmsAdapterDeps): Promise<SmsAdapterService> {
   const templates = new TemplateStore(deps.prisma, deps.templateCacheTtlMs ?? 30_000);
+  const templateChanges = deps.databaseUrl
+    ? listenToChannel(deps.databaseUrl, TEMPLATE_CHANGE_CHANNEL, {
+        onNotify: (key) => templates.invalidate(key || undefined),
+        // Changes announced while disconnected are lost: start afresh.
+        onConnected: () => templates.invalidate(),
+        onError: (err) => deps.log.warn({ err: describeError(err) }, 'template change listener lost its connection; the cache TTL bounds staleness meanwhile'),
+      })
+    : null;
   const limiter = new TokenBucket(deps.ratePerSecond);
   const outcomes = new Counter({ name: 'hub_sms_deliveries_total', help: 'Delivery requests handled by the sms-adapter, by outcome', labelNames: ['outcome'] as const, registers: [deps.metrics] });
   const publishStatus = (update: SmsStatusUpdate) => deps.bus.publish(TOPICS.smsStatus, smsStatusSchema, [{
@@ -83,6 +93,7 @@ export async function buildSmsAdapter(deps: SmsAdapterDeps): Promise<SmsAdapterS
     ready: consumer.ready,
     templates,
     stop: async () => {
+      await templateChanges?.stop();
       await reconciler.stop();
       await consumer.stop();
     },

@@ -17,6 +17,7 @@ await runService(infra.log, async () => {
     provider,
     ratePerSecond: config.SMS_RATE_PER_SECOND,
     templateCacheTtlMs: config.SMS_TEMPLATE_CACHE_TTL_MS,
+    databaseUrl: config.DATABASE_URL,
     partitionsConcurrency: config.SMS_PARTITIONS_CONCURRENCY,
     reconcileStaleAfterMs: config.SMS_STALE_AFTER_MS,
     reconcileIntervalMs: config.SMS_RECONCILE_INTERVAL_MS,

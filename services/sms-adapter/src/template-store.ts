@@ -1,8 +1,13 @@
 import type { PrismaClient, SmsTemplate } from '@hub/db';
 
+/** PostgreSQL channel a trigger on sms_templates notifies with the changed template_key. */
+export const TEMPLATE_CHANGE_CHANNEL = 'hub_template_changed';
+
 /**
  * Active templates by key, cached in-process with a TTL (the only state a process keeps).
- * The gateway's update bumps updated_at; a TTL of 0 disables the cache.
+ * Every change of sms_templates is announced on TEMPLATE_CHANGE_CHANNEL and invalidates the
+ * key at once (see buildSmsAdapter); the TTL bounds staleness if that connection is down.
+ * A TTL of 0 disables the cache.
  */
 export class TemplateStore {
   private cache = new Map<string, { template: SmsTemplate | null; expires: number }>();

@@ -11,6 +11,9 @@ import pg from 'pg';
 //   connectionString override `database`: the "shadow" migrations run against the main
 //   database. It also drops the shadow database before closing its pool. shadowFactory()
 //   below creates, uses and drops a real separate database.
+// - its executeScript() splits a migration on every ";", which breaks any dollar-quoted body
+//   (a plpgsql function or trigger). wholeScripts() sends the script in one simple-protocol
+//   query instead, as `prisma migrate deploy`'s native engine does.
 const PG_CHAR_OID = 18;
 const PG_TEXT_OID = 25;
 
@@ -49,6 +52,19 @@ export function databaseUrl(url: string, database: string): string {
 
 type Adapter = Awaited<ReturnType<PrismaPg['connect']>>;
 
+function wholeScripts(adapter: Adapter): Adapter {
+  const pool = adapter.underlyingDriver() as pg.Pool;
+  const mapError = (adapter as unknown as { onError(err: unknown): never }).onError.bind(adapter);
+  adapter.executeScript = async (script: string) => {
+    try {
+      await pool.query(script);
+    } catch (err) {
+      mapError(err);
+    }
+  };
+  return adapter;
+}
+
 /** A migration-aware adapter factory for the schema engine (see the notes above). */
 export function schemaEngineAdapterFactory(url: string) {
   const poolConfig = (connectionString: string): pg.PoolConfig => ({ connectionString, max: 2, Client: CharAsTextClient });
@@ -58,7 +74,7 @@ export function schemaEngineAdapterFactory(url: string) {
     provider: 'postgres' as const,
     adapterName: main.adapterName,
     async connect(): Promise<Adapter> {
-      const adapter = await main.connect();
+      const adapter = wholeScripts(await main.connect());
       opened.push(adapter);
       return adapter;
     },
@@ -69,7 +85,7 @@ export function schemaEngineAdapterFactory(url: string) {
     async connectToShadowDb(): Promise<Adapter> {
       const name = `prisma_migrate_shadow_db_${randomUUID()}`;
       await adminQuery(url, `CREATE DATABASE "${name}"`);
-      const adapter = await new PrismaPg(poolConfig(databaseUrl(url, name))).connect();
+      const adapter = wholeScripts(await new PrismaPg(poolConfig(databaseUrl(url, name))).connect());
       const dispose = adapter.dispose.bind(adapter);
       adapter.dispose = async () => {
         await dispose();

@@ -5,8 +5,10 @@ export const TEMPLATE_CHANGE_CHANNEL = 'hub_template_changed';
 
 /**
  * Active templates by key, cached in-process with a TTL (the only state a process keeps).
- * Every change of sms_templates is announced on TEMPLATE_CHANGE_CHANNEL and invalidates the
- * key at once (see buildSmsAdapter); the TTL bounds staleness if that connection is down.
+ * Every change of sms_templates that the adapter can see (insert, delete, an update of
+ * template_key, message_template, required_vars, max_length or is_active; not the usage
+ * count a send bumps) is announced on TEMPLATE_CHANGE_CHANNEL and invalidates the key at
+ * once (see buildSmsAdapter); the TTL bounds staleness if that connection is down.
  * A TTL of 0 disables the cache.
  */
 export class TemplateStore {

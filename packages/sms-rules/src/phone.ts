@@ -112,6 +112,26 @@ export function checkDestinationAllowed(e164: string, allowedCountries: readonly
   return { allowed: false, reason: 'country_not_allowed', country: phone.country };
 }
 
+/** Whether a code is an ISO 3166-1 alpha-2 country libphonenumber knows (upper case). */
+export function isPhoneCountry(code: string): boolean {
+  return isSupportedCountry(code);
+}
+
+/**
+ * The country of a sender (TWILIO_FROM_NUMBER), the default destination allow-list: a hub
+ * that sends from a US number sends to the US unless told otherwise (SMS abroad costs money
+ * and needs per-country registration). Null when the sender is no geographic E.164 number:
+ * none configured (a Messaging Service alone), a short code, an alphanumeric sender ID, a
+ * non-geographic +800 number, or something unparseable. `homeCountry` decides numbers
+ * libphonenumber cannot place within a shared calling code (+1 555 …).
+ */
+export function senderCountry(from: string | null | undefined, homeCountry = 'US'): string | null {
+  const text = from?.trim() ?? '';
+  if (!text.startsWith('+')) return null;
+  const phone = normalizePhone(text, { defaultCountry: homeCountry });
+  return phone.ok ? phone.country : null;
+}
+
 /**
  * The number's country. libphonenumber leaves it undefined when no region's ranges match
  * (e.g. +1 555 …); we then take the default country if it shares the calling code, else the

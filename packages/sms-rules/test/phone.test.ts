@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkDestinationAllowed, normalizePhone } from '../src/phone.ts';
+import { checkDestinationAllowed, normalizePhone, senderCountry } from '../src/phone.ts';
 
 function e164Of(input: string, options?: Parameters<typeof normalizePhone>[1]): string {
   const result = normalizePhone(input, options);
@@ -125,5 +125,17 @@ describe('checkDestinationAllowed', () => {
 
   it('refuses what is not a phone number with its own reason', () => {
     expect(checkDestinationAllowed('not a phone', ['*'])).toEqual({ allowed: false, reason: 'invalid_phone', country: null });
+  });
+});
+
+describe('senderCountry', () => {
+  it('is the country of a geographic E.164 sender, the home country deciding within a shared calling code', () => {
+    expect(senderCountry('+15005550006')).toBe('US');
+    expect(senderCountry('+14165550123')).toBe('CA');
+    expect(senderCountry('+447700900123', 'CA')).toBe('GB');
+    expect(senderCountry('+15551234567', 'CA')).toBe('CA');
+  });
+  it('is null for senders that are no geographic number', () => {
+    for (const from of [undefined, null, '', '12345', 'HubAlerts', '+80012345678', '+999']) expect(senderCountry(from)).toBeNull();
   });
 });

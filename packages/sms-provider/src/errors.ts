@@ -99,11 +99,13 @@ export class ProviderError extends Error {
     this.twilioCode = init.twilioCode ?? null;
     this.httpStatus = init.httpStatus ?? null;
     this.retryAfterMs = init.retryAfterMs ?? (kind === 'rate_limited' ? DEFAULT_RETRY_AFTER_MS : null);
-    // No answer, or an answer we could not read: the provider may have acted on it.
+    // No answer, an answer we could not read, or a 5xx that does not say "not handled": the
+    // provider may have acted on it.
     this.outcomeUnknown = init.outcomeUnknown
       ?? (init.code === 'timeout'
         || (init.code === 'unexpected_response' && (this.httpStatus === null || (this.httpStatus >= 200 && this.httpStatus < 300)))
-        || (init.code === 'unknown' && this.httpStatus === null));
+        || (init.code === 'unknown' && this.httpStatus === null)
+        || (this.httpStatus !== null && serverAnswerLeavesOutcomeUnknown(this.httpStatus)));
   }
 
   toJSON() {
@@ -112,6 +114,23 @@ export class ProviderError extends Error {
       httpStatus: this.httpStatus, retryAfterMs: this.retryAfterMs, outcomeUnknown: this.outcomeUnknown, message: this.message,
     };
   }
+}
+
+/**
+ * Whether an HTTP 5xx answer leaves open that the request was carried out.
+ *
+ * - 500, 502, 504 (and any other 5xx): an internal error, a proxy that lost the upstream
+ *   answer, a gateway timeout. Twilio's edge answers these when the request may already have
+ *   reached the Messages API, so a message may exist: reconcile (callback or lookup) before
+ *   sending again, never resend blind.
+ * - 503 (Twilio 20503 "Service Unavailable"): Twilio documents it as "temporarily unable to
+ *   service the request; please wait and try again" — load shedding at the edge, before the
+ *   request is handled. Treated as not sent and retryable, like 429 / 20429 (a rate limit
+ *   refuses the request before a message is created; the SDK's own autoRetry retries 429
+ *   for that reason, and nothing else).
+ */
+export function serverAnswerLeavesOutcomeUnknown(httpStatus: number): boolean {
+  return httpStatus >= 500 && httpStatus < 600 && httpStatus !== 503;
 }
 
 /** Twilio error codes the hub meets at the API (delivery codes 300xx arrive in callbacks). */

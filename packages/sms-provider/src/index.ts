@@ -1,10 +1,10 @@
 export {
   MESSAGE_STATUSES, VERIFICATION_STATUSES, PROVIDER_OPS,
-  type SmsProvider, type PhoneVerifier, type SendRequest, type SendResult, type ProviderMessage,
+  type SmsProvider, type PhoneVerifier, type FindSentQuery, type SendRequest, type SendResult, type ProviderMessage,
   type ProviderMessageStatus, type VerificationStatus, type ProviderCall, type ProviderOp,
 } from './port.ts';
 export {
-  ProviderError, PROVIDER_ERROR_CODES, PROVIDER_ERROR_KINDS, DEFAULT_RETRY_AFTER_MS, describeErrorCode, codeForHttpError, httpProviderError,
+  ProviderError, PROVIDER_ERROR_CODES, PROVIDER_ERROR_KINDS, DEFAULT_RETRY_AFTER_MS, describeErrorCode, codeForHttpError, httpProviderError, serverAnswerLeavesOutcomeUnknown,
   type ProviderErrorCode, type ProviderErrorKind, type ProviderErrorInit,
 } from './errors.ts';
 export { toProviderError } from './classify.ts';

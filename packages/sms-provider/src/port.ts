@@ -54,8 +54,20 @@ export interface SmsProvider {
   fetch(sid: string): Promise<ProviderMessage>;
   /** Cancels a provider-scheduled message; ProviderError `not_cancelable` when it is past that. */
   cancel(sid: string): Promise<void>;
-  /** A message sent to `to` with exactly `body` since `since` (reconciling unknown outcomes). */
-  findSent(query: { to: string; body: string; since: Date }): Promise<ProviderMessage | null>;
+  /**
+   * A message to `to` with exactly `body` created since `since`, whatever its status — still
+   * queued included (reconciling unknown outcomes). `from` / `messagingServiceSid` narrow it
+   * to one sender; the adapter's defaults apply when absent.
+   */
+  findSent(query: FindSentQuery): Promise<ProviderMessage | null>;
+}
+
+export interface FindSentQuery {
+  to: string;
+  body: string;
+  since: Date;
+  from?: string | undefined;
+  messagingServiceSid?: string | undefined;
 }
 
 export const VERIFICATION_STATUSES = ['pending', 'approved', 'canceled', 'max_attempts_reached', 'deleted', 'failed', 'expired'] as const;

@@ -29,6 +29,9 @@ export interface TwilioProvider extends SmsProvider, PhoneVerifier {
   close(): void;
 }
 
+/** How many of the newest messages to a number findSent looks through (one page). */
+export const FIND_SENT_PAGE = 50;
+
 /** The SmsProvider and PhoneVerifier ports on the official Twilio SDK. */
 export function createTwilioProvider(options: TwilioProviderOptions): TwilioProvider {
   const { client: httpClient, close } = createRequestClient({
@@ -89,8 +92,18 @@ export function createTwilioProvider(options: TwilioProviderOptions): TwilioProv
 
     findSent: (q) =>
       timed('list', async () => {
-        const list = await client.messages.list({ to: q.to, dateSentAfter: q.since, limit: 50 });
-        const match = list.find((m) => m.body === q.body);
+        // No DateSent filter: Twilio matches it against date_sent only, which a message still
+        // queued (or accepted, or scheduled) does not have yet — the very message a send of
+        // unknown outcome may have created. Instead: the newest FIND_SENT_PAGE messages to this
+        // number (Twilio lists newest first), matched here by body, sender and date_created.
+        const messagingServiceSid = q.messagingServiceSid ?? options.messagingServiceSid;
+        const from = q.from ?? (messagingServiceSid ? undefined : options.from);
+        const list = await client.messages.list({ to: q.to, ...(from ? { from } : {}), limit: FIND_SENT_PAGE, pageSize: FIND_SENT_PAGE });
+        const since = q.since.getTime();
+        const match = list.find((m) =>
+          m.body === q.body
+          && (!messagingServiceSid || m.messagingServiceSid === messagingServiceSid)
+          && m.dateCreated instanceof Date && m.dateCreated.getTime() >= since);
         return match ? toProviderMessage(match) : null;
       }),
 

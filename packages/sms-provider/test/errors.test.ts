@@ -57,7 +57,7 @@ describe('toProviderError', () => {
 
   it('classifies a 5xx without a JSON body by its status alone', () => {
     const e = toProviderError(rest(503, '<html>Service Unavailable</html>'));
-    expect(e).toMatchObject({ code: 'server_error', kind: 'server', retryable: true, twilioCode: null, httpStatus: 503 });
+    expect(e).toMatchObject({ code: 'server_error', kind: 'server', retryable: true, twilioCode: null, httpStatus: 503, outcomeUnknown: false });
     expect(e.message).toBe('[HTTP 503] Failed to execute request');
   });
 
@@ -102,7 +102,23 @@ describe('toProviderError', () => {
     expect(toProviderError(new Error('socket hang up')).outcomeUnknown).toBe(true);
     expect(new ProviderError({ code: 'unexpected_response', message: 'redirect', httpStatus: 302 }).outcomeUnknown).toBe(false);
     expect(new ProviderError({ code: 'invalid_to', message: 'bad', httpStatus: 400 }).outcomeUnknown).toBe(false);
-    expect(new ProviderError({ code: 'server_error', message: 'oops', httpStatus: 500 }).outcomeUnknown).toBe(false);
+  });
+
+  it.each([
+    [500, 20500, true],
+    [502, null, true],
+    [504, null, true],
+    [501, null, true],
+    [503, 20503, false],
+    [429, 20429, false],
+  ] as const)('an HTTP %i answer (Twilio code %s) leaves the outcome unknown: %s', (status, code, unknown) => {
+    const e = toProviderError(rest(status, { code, message: 'x', status }));
+    expect(e).toMatchObject({ httpStatus: status, retryable: true, outcomeUnknown: unknown });
+    expect(new ProviderError({ code: 'server_error', message: 'oops', httpStatus: status }).outcomeUnknown).toBe(unknown);
+  });
+
+  it('a 502 without a JSON body is of unknown outcome too', () => {
+    expect(toProviderError(rest(502, '<html>Bad Gateway</html>'))).toMatchObject({ code: 'server_error', httpStatus: 502, twilioCode: null, outcomeUnknown: true });
   });
 
   it('returns a ProviderError unchanged', () => {

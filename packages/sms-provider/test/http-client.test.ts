@@ -52,7 +52,29 @@ describe('Twilio adapter on the wire', () => {
     expect([cancel!.method, cancel!.url, cancel!.form]).toEqual(['POST', `/twilio/2010-04-01/Accounts/${ACCOUNT}/Messages/${sid}.json`, { Status: 'canceled' }]);
     const listUrl = new URL(list!.url, server.url);
     expect(listUrl.pathname).toBe(`/twilio/2010-04-01/Accounts/${ACCOUNT}/Messages.json`);
-    expect(Object.fromEntries(listUrl.searchParams)).toEqual({ To: '+15551234567', 'DateSent>': '2026-11-22T09:00:00Z', PageSize: '50' });
+    // No DateSent filter: Twilio would not match a message still queued (no date_sent).
+    expect(Object.fromEntries(listUrl.searchParams)).toEqual({ To: '+15551234567', From: '+15005550006', PageSize: '50' });
+  });
+
+  it('findSent matches body and date_created in memory: a queued message (no date_sent) is found, an older one is not', async () => {
+    const queued = messageBody({ sid: `SM${'1'.repeat(32)}`, body: 'hi', status: 'queued', date_sent: null, date_created: 'Sun, 22 Nov 2026 10:00:00 +0000' });
+    const older = messageBody({ sid: `SM${'2'.repeat(32)}`, body: 'hi', status: 'delivered', date_sent: 'Sun, 22 Nov 2026 08:00:05 +0000', date_created: 'Sun, 22 Nov 2026 08:00:00 +0000' });
+    const other = messageBody({ sid: `SM${'3'.repeat(32)}`, body: 'another', date_created: 'Sun, 22 Nov 2026 10:00:00 +0000' });
+    server.answer({ status: 200, body: { messages: [other, queued, older], next_page_uri: null, page: 0, page_size: 50 } });
+    expect(await provider.findSent({ to: '+15551234567', body: 'hi', since: new Date('2026-11-22T09:00:00Z') })).toMatchObject({ sid: queued.sid, status: 'queued', dateSent: null });
+    server.answer({ status: 200, body: { messages: [other, older], next_page_uri: null, page: 0, page_size: 50 } });
+    expect(await provider.findSent({ to: '+15551234567', body: 'hi', since: new Date('2026-11-22T09:00:00Z') })).toBeNull();
+  });
+
+  it('findSent through a Messaging Service lists by To only and matches the service in memory', async () => {
+    const viaService = createTwilioProvider({ accountSid: ACCOUNT, authToken: 'tok', baseUrl: `${server.url}/twilio/`, messagingServiceSid: SERVICE, timeoutMs: 2_000 });
+    const mine = messageBody({ sid: `SM${'4'.repeat(32)}`, from: '+15017122661', messaging_service_sid: SERVICE, date_created: 'Sun, 22 Nov 2026 10:00:00 +0000' });
+    const notMine = messageBody({ sid: `SM${'5'.repeat(32)}`, from: '+15005550006', messaging_service_sid: null, date_created: 'Sun, 22 Nov 2026 10:00:01 +0000' });
+    server.answer({ status: 200, body: { messages: [notMine, mine], next_page_uri: null, page: 0, page_size: 50 } });
+    const found = await viaService.findSent({ to: '+15551234567', body: 'hi', since: new Date('2026-11-22T09:00:00Z') });
+    viaService.close();
+    expect(found?.sid).toBe(mine.sid);
+    expect(Object.fromEntries(new URL(server.requests[0]!.url, server.url).searchParams)).toEqual({ To: '+15551234567', PageSize: '50' });
   });
 
   it('Verify v2 (verify.twilio.com) is rewritten to the same base URL', async () => {

@@ -18,6 +18,8 @@ export interface ContractHarness {
   messagingServiceSid: string;
   statusCallback(messageId: string): string;
   faults?: ContractFaults | undefined;
+  /** Messages to `to` stay queued (no date_sent) until reset: a send the provider has not carried out yet. */
+  holdQueued?(to: string): void | Promise<void>;
   /** Called after each test (clear faults). */
   reset?(): void | Promise<void>;
   close(): Promise<void>;
@@ -64,6 +66,8 @@ export interface ContractCapabilities {
   faults: boolean;
   /** The adapter is also a PhoneVerifier. */
   verify: boolean;
+  /** The harness can hold messages in "queued" (holdQueued). */
+  holdQueued?: boolean;
 }
 
 export function providerContract(name: string, setup: () => Promise<ContractHarness>, capabilities: ContractCapabilities): void {
@@ -151,6 +155,19 @@ export function providerContract(name: string, setup: () => Promise<ContractHarn
         const sent = await h.provider.send({ to, body: `${SHORT} #find`, statusCallback: h.statusCallback('m-find') });
         expect((await h.provider.findSent({ to, body: `${SHORT} #find`, since }))?.sid).toBe(sent.sid);
         expect(await h.provider.findSent({ to, body: 'something else', since })).toBeNull();
+        expect(await h.provider.findSent({ to, body: `${SHORT} #find`, since: new Date(Date.now() + 60_000) })).toBeNull();
+      });
+
+      it.skipIf(!capabilities.holdQueued)('finds a message still queued (no date_sent yet)', async () => {
+        const to = freshNumber();
+        if (!h.holdQueued) throw new Error('the harness declares holdQueued but provides none');
+        await h.holdQueued(to);
+        const since = new Date(Date.now() - 60_000);
+        const sent = await h.provider.send({ to, body: `${SHORT} #queued`, statusCallback: h.statusCallback('m-queued') });
+        const now = await h.provider.fetch(sent.sid);
+        expect(now.status).toBe('queued');
+        expect(now.dateSent).toBeNull();
+        expect((await h.provider.findSent({ to, body: `${SHORT} #queued`, since }))?.sid).toBe(sent.sid);
       });
     });
 
@@ -190,11 +207,11 @@ export function providerContract(name: string, setup: () => Promise<ContractHarn
         await send(); // only the next call failed
       });
 
-      it('500 and 503 → server, retryable', async () => {
+      it('500 → server, retryable, outcome unknown (it may have been carried out); 503 → server, retryable, not sent', async () => {
         await faults().failNext(500, 1);
-        await expectProviderError(send(), { code: 'server_error', kind: 'server', retryable: true });
+        expect((await expectProviderError(send(), { code: 'server_error', kind: 'server', retryable: true })).outcomeUnknown).toBe(true);
         await faults().failNext(503, 1);
-        await expectProviderError(send(), { code: 'server_error', kind: 'server', retryable: true });
+        expect((await expectProviderError(send(), { code: 'server_error', kind: 'server', retryable: true })).outcomeUnknown).toBe(false);
       });
 
       it('401 → auth, not retryable', async () => {

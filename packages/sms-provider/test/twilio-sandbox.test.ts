@@ -59,11 +59,12 @@ providerContract(
         failNext: (status, count) => rig.sandbox.failNext(count, status),
         stall: () => rig.sandbox.setFaults({ latencyMs: TIMEOUT_MS + 300 }),
       },
+      holdQueued: (to) => rig.sandbox.setScenario(to, { delayMs: 600_000 }),
       reset: () => rig.sandbox.setFaults({ latencyMs: 0, failNext: null, resetNext: 0 }),
       close: () => rig.close(),
     };
   },
-  { faults: true, verify: true },
+  { faults: true, verify: true, holdQueued: true },
 );
 
 describe('Twilio adapter and sandbox together', () => {
@@ -72,7 +73,7 @@ describe('Twilio adapter and sandbox together', () => {
     rig = await startRig();
   });
   afterEach(() => {
-    rig.sandbox.setFaults({ latencyMs: 0, failNext: null, resetNext: 0, resetAfterNext: 0, rateLimitPerSecond: 0 });
+    rig.sandbox.setFaults({ latencyMs: 0, failNext: null, resetNext: 0, resetAfterNext: 0, failAfterNext: null, rateLimitPerSecond: 0 });
   });
   afterAll(async () => {
     await rig.close();
@@ -157,10 +158,10 @@ describe('Twilio adapter and sandbox together', () => {
     for (const r of refused) expect(r.reason).toMatchObject({ code: 'rate_limited', kind: 'rate_limited', retryable: true, twilioCode: 20429, httpStatus: 429 });
   });
 
-  it('a 5xx without a JSON body is still a retryable server error (no Twilio code)', async () => {
+  it('a 5xx without a JSON body is still a retryable server error (no Twilio code), of unknown outcome', async () => {
     rig.sandbox.failNext(1, 502, { body: 'html' });
     const err = await rig.provider.fetch(`SM${'0'.repeat(32)}`).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'server_error', kind: 'server', retryable: true, twilioCode: null, httpStatus: 502 });
+    expect(err).toMatchObject({ code: 'server_error', kind: 'server', retryable: true, twilioCode: null, httpStatus: 502, outcomeUnknown: true });
   });
 
   it('a connection cut mid-request is a retryable network error of unknown outcome', async () => {
@@ -178,6 +179,15 @@ describe('Twilio adapter and sandbox together', () => {
     expect(rig.sandbox.sends().length).toBe(before + 1);
     const found = await rig.provider.findSent({ to: '+15551230018', body: 'lost answer', since: new Date(Date.now() - 60_000) });
     expect(found?.sid).toMatch(/^SM/);
+  });
+
+  it('a 502 after the message was created is a server error of unknown outcome, and the message exists', async () => {
+    rig.sandbox.failAfterNext(1, 502);
+    const before = rig.sandbox.sends().length;
+    const err = await rig.provider.send({ to: '+15551230019', body: 'bad gateway', statusCallback: callbackUrl('mid-19') }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'server_error', retryable: true, httpStatus: 502, twilioCode: 20500, outcomeUnknown: true });
+    expect(rig.sandbox.sends().length).toBe(before + 1);
+    expect((await rig.provider.findSent({ to: '+15551230019', body: 'bad gateway', since: new Date(Date.now() - 60_000) }))?.sid).toBe(rig.sandbox.sends().at(-1)!.sid);
   });
 
   it('a refused connection is a retryable network error that certainly sent nothing', async () => {

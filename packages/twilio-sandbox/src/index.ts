@@ -9,3 +9,4 @@ export type { CallbackStats } from './callbacks.ts';
 export type { SchedulingWindow } from './context.ts';
 export type { SandboxMessage, SandboxStatus, SentRecord, SentMessage, VerificationRecord, VerifyStartRecord } from './store.ts';
 export { startCallbackReceiver, type CallbackReceiver, type ReceivedCallback } from './receiver.ts';
+export type { ApiRequestRecord } from './faults.ts';

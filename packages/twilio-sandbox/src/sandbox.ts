@@ -3,7 +3,7 @@ import Fastify, { LogController, type FastifyServerOptions } from 'fastify';
 import formbody from '@fastify/formbody';
 import { CallbackPoster, type CallbackStats } from './callbacks.ts';
 import { ScenarioBook, type SandboxContext, type SchedulingWindow } from './context.ts';
-import { ApiGuard } from './faults.ts';
+import { ApiGuard, type ApiRequestRecord } from './faults.ts';
 import { Lifecycle } from './lifecycle.ts';
 import { VALID_TEST_FROM } from './numbers.ts';
 import { controlRoutes } from './routes/control.ts';
@@ -65,7 +65,15 @@ export interface TwilioSandbox {
   setFaults(faults: Partial<ApiFaults>): void;
   /** The next `count` API requests fail with `status` (401 → 20003, 429 → 20429, 5xx → 20500/20503). */
   failNext(count: number, status: number, options?: Pick<FailNext, 'code' | 'body'>): void;
+  /** The next `count` API requests are carried out, then answered with `status` instead (e.g. 502 after the message was created). */
+  failAfterNext(count: number, status: number, options?: Pick<FailNext, 'code' | 'body'>): void;
   currentFaults(): ApiFaults;
+  /**
+   * Every API request received (control endpoints excluded), refused ones included, oldest
+   * first; optionally only message creations (POST …/Messages.json), to one number, for one
+   * message id. `sends()` lists only the accepted creations.
+   */
+  requests(filter?: { creates?: boolean; to?: string; messageId?: string }): ApiRequestRecord[];
   /** Posts one signed callback by hand (e.g. a late duplicate); false when not delivered. */
   postCallback(sid: string, status: SandboxStatus, errorCode?: number | null): Promise<boolean>;
   /** Waits until every started status sequence has been posted. */
@@ -96,7 +104,7 @@ export function createTwilioSandbox(options: SandboxOptions = {}): TwilioSandbox
     onGiveUp: (info) => app.log.warn(info, 'status callback given up'),
   });
   const scenarios = new ScenarioBook({ ...DEFAULT_SCENARIO, ...options.scenario });
-  const guard = new ApiGuard(accountSid, authToken);
+  const guard = new ApiGuard(accountSid, authToken, options.messageIdParam ?? 'mid');
   if (options.faults) guard.set(options.faults);
   const ctx: SandboxContext = {
     accountSid,
@@ -129,6 +137,7 @@ export function createTwilioSandbox(options: SandboxOptions = {}): TwilioSandbox
   });
 
   app.addHook('onRequest', guard.onRequest);
+  app.addHook('preHandler', guard.preHandler);
   app.addHook('onSend', guard.onSend);
   void app.register(formbody);
   void app.register(async (api) => {
@@ -166,7 +175,13 @@ export function createTwilioSandbox(options: SandboxOptions = {}): TwilioSandbox
     scenarioFor: (to) => scenarios.for(to),
     setFaults: (faults) => guard.set(faults),
     failNext: (count, status, opts) => guard.set({ failNext: { count, status, code: opts?.code, body: opts?.body } }),
+    failAfterNext: (count, status, opts) => guard.set({ failAfterNext: { count, status, code: opts?.code, body: opts?.body } }),
     currentFaults: () => ({ ...guard.faults }),
+    requests: (filter = {}) =>
+      guard.requests.filter((r) =>
+        (!filter.creates || (r.method === 'POST' && r.path.endsWith('/Messages.json')))
+        && (filter.to === undefined || r.to === filter.to)
+        && (filter.messageId === undefined || r.messageId === filter.messageId)),
     async postCallback(sid, status, errorCode = null) {
       const m = ctx.store.get(sid);
       if (!m?.statusCallback) throw new Error(`no message ${sid} with a StatusCallback`);

@@ -54,11 +54,17 @@ export interface ApiFaults {
    * is destroyed instead of answered: the caller cannot know the outcome.
    */
   resetAfterNext: number;
+  /**
+   * The next N API requests are carried out (a message is created, its callbacks follow) and
+   * then answered with this HTTP error instead of their result: a 500 / 502 / 504 from a
+   * proxy or an edge that lost the upstream answer. The caller cannot know the outcome.
+   */
+  failAfterNext: FailNext | null;
   /** Messages per second accepted before 429 / 20429 (0 = no limit). */
   rateLimitPerSecond: number;
 }
 
-export const DEFAULT_FAULTS: Readonly<ApiFaults> = { latencyMs: 0, failNext: null, resetNext: 0, resetAfterNext: 0, rateLimitPerSecond: 0 };
+export const DEFAULT_FAULTS: Readonly<ApiFaults> = { latencyMs: 0, failNext: null, resetNext: 0, resetAfterNext: 0, failAfterNext: null, rateLimitPerSecond: 0 };
 
 export function defaultErrorCode(outcome: Outcome): number | null {
   switch (outcome) {
@@ -104,6 +110,23 @@ export const scenarioBodySchema = {
   },
 } as const;
 
+const failNextSchema = {
+  anyOf: [
+    { type: 'null' },
+    {
+      type: 'object',
+      additionalProperties: false,
+      required: ['count', 'status'],
+      properties: {
+        count: { type: 'integer', minimum: 0 },
+        status: { type: 'integer', minimum: 400, maximum: 599 },
+        code: { type: ['integer', 'null'] },
+        body: { type: 'string', enum: ['json', 'html'] },
+      },
+    },
+  ],
+} as const;
+
 export const faultsBodySchema = {
   type: 'object',
   additionalProperties: false,
@@ -112,21 +135,7 @@ export const faultsBodySchema = {
     resetNext: { type: 'integer', minimum: 0 },
     resetAfterNext: { type: 'integer', minimum: 0 },
     rateLimitPerSecond: { type: 'number', minimum: 0 },
-    failNext: {
-      anyOf: [
-        { type: 'null' },
-        {
-          type: 'object',
-          additionalProperties: false,
-          required: ['count', 'status'],
-          properties: {
-            count: { type: 'integer', minimum: 0 },
-            status: { type: 'integer', minimum: 400, maximum: 599 },
-            code: { type: ['integer', 'null'] },
-            body: { type: 'string', enum: ['json', 'html'] },
-          },
-        },
-      ],
-    },
+    failNext: failNextSchema,
+    failAfterNext: failNextSchema,
   },
 } as const;

@@ -33,6 +33,32 @@ describe('API faults', () => {
     expect(api.sandbox.sends()).toHaveLength(1);
   });
 
+  it('carries out the next N requests, then answers them with the given error instead (failAfterNext)', async () => {
+    api.sandbox.failAfterNext(1, 502);
+    const failed = await create('+15551232010');
+    expect(failed).toMatchObject({ status: 502, body: { code: 20500, status: 502, message: 'Bad Gateway' } });
+    expect(api.sandbox.sends({ to: '+15551232010' })).toHaveLength(1);
+    expect(api.sandbox.messages().filter((m) => m.to === '+15551232010')).toHaveLength(1);
+    api.sandbox.failAfterNext(1, 504, { body: 'html' });
+    const html = await create('+15551232011');
+    expect(html.status).toBe(504);
+    expect(String(html.body.text)).toMatch(/^<html>/);
+    expect(api.sandbox.sends({ to: '+15551232011' })).toHaveLength(1);
+    expect((await create('+15551232012')).status).toBe(201);
+  });
+
+  it('logs every API request, refused ones included, with its To, message id and answer', async () => {
+    api.sandbox.failNext(1, 429);
+    const form = { To: '+15551232020', From: '+15005550006', Body: 'x', StatusCallback: 'http://127.0.0.1:9/cb?mid=m-log' };
+    expect((await api.post(`${api.messagesPath}.json`, form)).status).toBe(429);
+    expect((await api.post(`${api.messagesPath}.json`, form)).status).toBe(201);
+    await api.get(`${api.messagesPath}.json?To=%2B15551232020`);
+    expect(api.sandbox.requests({ creates: true, to: '+15551232020' }).map((r) => [r.status, r.messageId])).toEqual([[429, 'm-log'], [201, 'm-log']]);
+    expect(api.sandbox.requests({ messageId: 'm-log' })).toHaveLength(2);
+    expect(api.sandbox.requests().at(-1)).toMatchObject({ method: 'GET', path: `${api.messagesPath}.json`, status: 200, to: null });
+    expect(api.sandbox.sends({ to: '+15551232020' })).toHaveLength(1);
+  });
+
   it('adds latency to every API request', async () => {
     api.sandbox.setFaults({ latencyMs: 150 });
     const started = Date.now();
@@ -96,6 +122,9 @@ describe('control API', () => {
 
     expect(await api.control('POST', '/faults', { failNext: { count: 1, status: 503 } })).toMatchObject({ status: 200, body: { failNext: { count: 1, status: 503 } } });
     expect((await api.get(`${api.messagesPath}.json`)).status).toBe(503);
+    expect((await api.get(`${api.messagesPath}.json`)).status).toBe(200);
+    expect(await api.control('POST', '/faults', { failAfterNext: { count: 1, status: 502 } })).toMatchObject({ status: 200, body: { failAfterNext: { count: 1, status: 502 } } });
+    expect((await api.get(`${api.messagesPath}.json`)).status).toBe(502);
     expect((await api.get(`${api.messagesPath}.json`)).status).toBe(200);
 
     expect((await api.control('POST', '/reset')).status).toBe(200);

@@ -168,5 +168,17 @@ describe('Messages API', () => {
       const future = new Date(Date.now() + 3_600_000).toISOString();
       expect(((await api.get(`${api.messagesPath}.json?To=${encodeURIComponent(to)}&DateSent%3E=${future}`)).body.messages as unknown[])).toHaveLength(0);
     });
+
+    it('filters DateSent like Twilio: a message still queued (no date_sent) matches no DateSent filter', async () => {
+      const to = '+15551230031';
+      api.sandbox.setScenario(to, { delayMs: 600_000 });
+      const { body } = await create({ To: to, From: '+15005550006', Body: 'waiting' });
+      expect(body).toMatchObject({ status: 'queued', date_sent: null });
+      const past = new Date(Date.now() - 3_600_000).toISOString();
+      const list = async (query: string) => ((await api.get(`${api.messagesPath}.json?To=${encodeURIComponent(to)}${query}`)).body.messages as { sid: string }[]).map((m) => m.sid);
+      expect(await list(`&DateSent%3E=${past}`)).toEqual([]);
+      expect(await list(`&DateSent=${new Date().toISOString().slice(0, 10)}`)).toEqual([]);
+      expect(await list('')).toEqual([body.sid]);
+    });
   });
 });

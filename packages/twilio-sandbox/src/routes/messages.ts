@@ -121,13 +121,19 @@ export function messageRoutes(app: FastifyInstance, ctx: SandboxContext): void {
     const on = q.DateSent ? q.DateSent.slice(0, 10) : null;
     const matches: SandboxMessage[] = [];
     const source = ctx.store.all(q.To);
+    // Like Twilio, the DateSent filters read date_sent only: a message not sent yet (queued,
+    // accepted, scheduled: no date_sent) matches none of them.
+    const dated = after !== null || before !== null || on !== null;
     for (let i = source.length - 1; i >= 0; i--) {
       const m = source[i]!;
-      const sent = m.dateSent ?? m.dateCreated;
       if (q.From && m.from !== q.From) continue;
-      if (after && sent < after) continue;
-      if (before && sent >= before) continue;
-      if (on && sent.toISOString().slice(0, 10) !== on) continue;
+      if (dated) {
+        const sent = m.dateSent;
+        if (sent === null) continue;
+        if (after && sent < after) continue;
+        if (before && sent >= before) continue;
+        if (on && sent.toISOString().slice(0, 10) !== on) continue;
+      }
       matches.push(m);
     }
     const start = page * pageSize;

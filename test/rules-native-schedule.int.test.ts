@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '@hub/contracts';
 import { waitFor } from '@hub/testkit';
+import { loadRouterConfig } from '@hub/router';
 import { startHub, type TestHub } from './support/hub.ts';
 import { seedUser } from './support/seed.ts';
 import { rulesKit, type RulesKit } from './rules-support.ts';
@@ -30,6 +31,19 @@ afterAll(async () => {
 
 const payload = { task_name: 'Dentist', due_time: 'at 9' };
 const at = (ms: number) => new Date(Math.ceil((clock.now().getTime() + ms) / 1000) * 1000);
+
+describe('the router routes ahead by default when a Messaging Service is configured', () => {
+  // The hub of this file routes 7 days ahead (test/support/hub.ts); a deployment gets the
+  // same from TWILIO_MESSAGING_SERVICE_SID alone.
+  it('derives ROUTER_ROUTE_AHEAD_MS from TWILIO_MESSAGING_SERVICE_SID; an explicit value wins', () => {
+    expect(loadRouterConfig({ TWILIO_MESSAGING_SERVICE_SID: MESSAGING_SERVICE_SID })).toMatchObject({ ROUTER_ROUTE_AHEAD_MS: 7 * DAY, routeAheadFrom: 'messaging-service' });
+    expect(loadRouterConfig({})).toMatchObject({ ROUTER_ROUTE_AHEAD_MS: 0, routeAheadFrom: 'no-messaging-service' });
+    expect(loadRouterConfig({ TWILIO_MESSAGING_SERVICE_SID: MESSAGING_SERVICE_SID, ROUTER_ROUTE_AHEAD_MS: '0' })).toMatchObject({ ROUTER_ROUTE_AHEAD_MS: 0, routeAheadFrom: 'explicit' });
+    expect(loadRouterConfig({ TWILIO_MESSAGING_SERVICE_SID: MESSAGING_SERVICE_SID, ROUTER_ROUTE_AHEAD_MS: String(DAY) })).toMatchObject({ ROUTER_ROUTE_AHEAD_MS: DAY, routeAheadFrom: 'explicit' });
+    expect(loadRouterConfig({ ROUTER_ROUTE_AHEAD_MS: String(DAY) })).toMatchObject({ ROUTER_ROUTE_AHEAD_MS: DAY, routeAheadFrom: 'explicit-without-messaging-service' });
+    expect(() => loadRouterConfig({ ROUTER_ROUTE_AHEAD_MS: String(8 * DAY) })).toThrow(/ROUTER_ROUTE_AHEAD_MS/);
+  });
+});
 
 describe('Twilio-native scheduling', () => {
   it('an event 1 hour ahead is sent at once with SendAt through the Messaging Service; cancelling it cancels it at Twilio', async () => {

@@ -119,6 +119,20 @@ describe('daily cap (counted in the local day; urgent bypasses it and counts tow
     expect((await kit.finalDelivery('evt-cap-next-day')).status).toBe('delivered');
     expect(kit.sendsTo(phone)).toHaveLength(4);
   });
+
+  it('limit 2: an urgent SMS uses up the cap — one routine and one urgent delivered, the next routine one is skipped(daily_limit)', async () => {
+    clock.set(new Date('2026-01-15T17:00:00Z')); // 09:00 PST
+    const userId = await seedUser(hub.prisma, { externalId: 'capped-urgent', timezone: 'America/Los_Angeles', prefs: { dailySmsLimit: 2 } });
+    const phone = await kit.phoneOf(userId);
+    await kit.post({ id: 'evt-capu-routine', type: 'task.reminder', targetUserId: 'capped-urgent', payload: reminder });
+    expect((await kit.finalDelivery('evt-capu-routine')).status).toBe('delivered');
+    await kit.post({ id: 'evt-capu-urgent', type: 'task.reminder', targetUserId: 'capped-urgent', priority: 'urgent', payload: reminder });
+    expect((await kit.finalDelivery('evt-capu-urgent')).status).toBe('delivered');
+    // Had the urgent one not counted, this would be the second of two routine messages.
+    await kit.post({ id: 'evt-capu-after', type: 'task.reminder', targetUserId: 'capped-urgent', payload: reminder });
+    expect(await kit.finalDelivery('evt-capu-after')).toMatchObject({ status: 'skipped', skipReason: 'daily_limit' });
+    expect(kit.sendsTo(phone)).toHaveLength(2);
+  });
 });
 
 describe('invalid stored settings', () => {

@@ -10,13 +10,15 @@ import type { Bus } from '@hub/bus';
 import type { Clock } from '@hub/contracts';
 import type { Logger } from '@hub/logger';
 import type { PhoneVerifier, SmsProvider } from '@hub/sms-provider';
-import { keyPrefix, presentedKey } from './api-keys.ts';
+import type { Scope } from './api-keys.ts';
 import { HealthMonitor } from './health/monitor.ts';
 import { DEFAULT_HEALTH_THRESHOLDS, type HealthThresholds } from './health/verdict.ts';
+import { authenticate, routeScopes } from './plugins/auth.ts';
 import { registerErrorHandler } from './plugins/errors.ts';
 import { createGatewayMetrics, instrumentProvider, registerHttpMetrics } from './plugins/metrics.ts';
 import { DEFAULT_PRICES, type PriceTable } from './pricing.ts';
 import { registerDeliveryRoutes } from './routes/deliveries.ts';
+import { registerEventCancelRoute } from './routes/event-cancel.ts';
 import { registerEventRoutes } from './routes/events.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerLinkRoutes } from './routes/links.ts';
@@ -47,6 +49,23 @@ export interface GatewayDeps {
   prices?: PriceTable;
 }
 
+/** One registered route: what the OpenAPI and auth tests compare against. */
+export interface RouteEntry {
+  method: string;
+  url: string;
+  /** Scopes of its API-key check (any one suffices), or null for a public route. */
+  scopes: readonly Scope[] | null;
+  /** Left out of the OpenAPI document (schema.hide). */
+  hidden: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route registered on the app, captured by an onRoute hook. */
+    routeTable: RouteEntry[];
+  }
+}
+
 /** Builds the gateway's Fastify app; main.ts listens, tests call app.inject. */
 export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -56,6 +75,14 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
     // External user ids are up to 200 characters (users.external_id), URL-encoded in paths.
     routerOptions: { maxParamLength: 700 },
   });
+  const routeTable: RouteEntry[] = [];
+  app.decorate('routeTable', routeTable);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      if (method === 'HEAD') continue; // fastify's automatic twin of each GET
+      routeTable.push({ method, url: route.url, scopes: routeScopes(route.onRequest), hidden: (route.schema as { hide?: boolean } | undefined)?.hide === true });
+    }
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandler(app);
@@ -64,16 +91,20 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
   const provider = deps.provider ? instrumentProvider(deps.provider, metrics) : undefined;
 
   await app.register(helmet, { contentSecurityPolicy: false });
-  await app.register(rateLimit, {
+  await app.register(rateLimit, { global: false });
+  // One limiter for every request, before any route hook: per verified API key (whichever
+  // header carries it), so clients behind one NAT do not share a budget and a forged or
+  // revoked key cannot spend another key's; requests without a valid key, failed
+  // authentications included, are limited per IP. The key is looked up once per request
+  // (requireScope reuses the answer).
+  app.addHook('onRequest', app.rateLimit({
     max: deps.rateLimitPerMinute ?? 6_000,
     timeWindow: '1 minute',
-    // Per API key (its public prefix, whichever header carries it), so clients behind one
-    // NAT do not share a budget; requests without a well-formed key are limited per IP.
-    keyGenerator: (req) => {
-      const prefix = keyPrefix(presentedKey(req.headers));
-      return prefix ? `key:${prefix}` : `ip:${req.ip}`;
+    keyGenerator: async (req) => {
+      const check = await authenticate(deps.prisma, req);
+      return check?.ok ? `key:${check.key.id}` : `ip:${req.ip}`;
     },
-  });
+  }));
   await app.register(swagger, {
     openapi: {
       info: { title: 'Notification Hub API', version: '1.0.0', description: 'Publish notification events; manage recipients, templates and phone verification; query deliveries, messages, metrics and health.' },
@@ -87,6 +118,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
 
   const core = { prisma: deps.prisma, bus: deps.bus, clock: deps.clock };
   registerEventRoutes(app, { ...core, metrics, maxBatch: deps.maxBatch ?? 500 });
+  registerEventCancelRoute(app, { ...core, provider });
   registerLinkRoutes(app, { prisma: deps.prisma });
   registerDeliveryRoutes(app, { ...core, provider });
   registerSmsMessageRoutes(app, { prisma: deps.prisma });

@@ -3,11 +3,15 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Prisma, PrismaClient } from '@hub/db';
 import { deliveryRequestSchema, deliveryTopic, HEADERS, type Clock } from '@hub/contracts';
-import type { SmsProvider } from '@hub/sms-provider';
+import { ProviderError, type SmsProvider } from '@hub/sms-provider';
+import { normalizePhone } from '@hub/sms-rules';
 import type { Bus } from '@hub/bus';
 import { requireScope } from '../plugins/auth.ts';
 import { sendError } from '../plugins/errors.ts';
 import { afterCursor, decodeCursor, encodeCursor, pageQuery } from './pagination.ts';
+import { authErrors, errorSchema, isoDateTime } from './schemas.ts';
+import { deliveryActionSchema, deliveryDetailSchema, deliveryDetailView, deliveryPageSchema, deliveryView } from './delivery-views.ts';
+import { cancelDeliveryTx, cancelRefusal, LostRace } from './delivery-cancel.ts';
 
 const DELIVERY_STATUSES = ['pending', 'deferred', 'sent', 'delivered', 'failed', 'skipped', 'cancelled'] as const;
 
@@ -20,44 +24,18 @@ export interface DeliveryRouteDeps {
 
 const listQuery = z.object({
   userId: z.string().max(200).optional().describe('the recipient external id'),
-  phone: z.string().max(20).optional(),
+  phone: z.string().max(64).optional().describe('any form normalizePhone accepts; matched in E.164'),
   eventType: z.string().max(100).optional(),
   eventId: z.string().max(128).optional(),
   status: z.enum(DELIVERY_STATUSES).optional(),
   channel: z.string().max(20).optional(),
-  from: z.iso.datetime({ offset: true }).optional(),
-  to: z.iso.datetime({ offset: true }).optional(),
+  from: isoDateTime.optional().describe('created at or after'),
+  to: isoDateTime.optional().describe('created before'),
   ...pageQuery,
 });
 
 const idParams = z.object({ id: z.uuid() });
-
-function deliveryView(d: Prisma.NotificationDeliveryGetPayload<{ include: { event: true; user: true; smsMessages: true } }>) {
-  const sms = d.smsMessages[0];
-  return {
-    id: d.id,
-    eventId: d.eventId,
-    eventType: d.event.eventType,
-    userId: d.user.externalId,
-    channel: d.channel,
-    channelIdentifier: d.channelIdentifier,
-    status: d.status,
-    skipReason: d.skipReason,
-    attempts: d.attempts,
-    externalId: d.externalId,
-    lastError: d.lastError,
-    lastErrorCode: d.lastErrorCode,
-    deferredUntil: d.deferredUntil?.toISOString() ?? null,
-    sentAt: d.sentAt?.toISOString() ?? null,
-    deliveredAt: d.deliveredAt?.toISOString() ?? null,
-    failedAt: d.failedAt?.toISOString() ?? null,
-    createdAt: d.createdAt.toISOString(),
-    updatedAt: d.updatedAt.toISOString(),
-    sms: sms
-      ? { id: sms.id, status: sms.status, segments: sms.segments, encoding: sms.encoding, twilioSid: sms.twilioSid, errorCode: sms.twilioErrorCode }
-      : null,
-  };
-}
+const actionErrors = { ...authErrors, 404: errorSchema, 409: errorSchema } as const;
 
 export function registerDeliveryRoutes(app: FastifyInstance, deps: DeliveryRouteDeps): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -66,14 +44,23 @@ export function registerDeliveryRoutes(app: FastifyInstance, deps: DeliveryRoute
 
   r.get('/v1/deliveries', {
     onRequest: read,
-    schema: { tags: ['deliveries'], summary: 'Search deliveries (newest first, cursor pagination)', querystring: listQuery },
+    schema: {
+      tags: ['deliveries'], summary: 'Search deliveries (newest first, cursor pagination)', querystring: listQuery,
+      response: { 200: deliveryPageSchema, ...authErrors },
+    },
   }, async (request, reply) => {
     const q = request.query;
     const cursor = q.cursor ? decodeCursor(q.cursor) : null;
     if (q.cursor && !cursor) return sendError(reply, 400, 'invalid_cursor', 'the cursor is not valid');
+    let phone: string | undefined;
+    if (q.phone) {
+      const parsed = normalizePhone(q.phone);
+      if (!parsed.ok) return sendError(reply, 400, 'invalid_phone', parsed.error.message, { fields: [{ field: 'querystring.phone', message: parsed.error.message }] });
+      phone = parsed.e164;
+    }
     const where: Prisma.NotificationDeliveryWhereInput = {
       ...(q.userId ? { user: { externalId: q.userId } } : {}),
-      ...(q.phone ? { channelIdentifier: q.phone } : {}),
+      ...(phone ? { channelIdentifier: phone } : {}),
       ...(q.eventType ? { event: { eventType: q.eventType } } : {}),
       ...(q.eventId ? { eventId: q.eventId } : {}),
       ...(q.status ? { status: q.status } : {}),
@@ -94,42 +81,26 @@ export function registerDeliveryRoutes(app: FastifyInstance, deps: DeliveryRoute
 
   r.get('/v1/deliveries/:id', {
     onRequest: read,
-    schema: { tags: ['deliveries'], summary: 'One delivery: event, message text, status history, retry schedule', params: idParams },
+    schema: {
+      tags: ['deliveries'], summary: 'One delivery: event, message text, status history, retry schedule', params: idParams,
+      response: { 200: deliveryDetailSchema, ...authErrors, 404: errorSchema },
+    },
   }, async (request, reply) => {
     const d = await deps.prisma.notificationDelivery.findUnique({
       where: { id: request.params.id },
       include: { event: true, user: true, smsMessages: { include: { events: { orderBy: { id: 'asc' } } } } },
     });
     if (!d) return sendError(reply, 404, 'delivery_not_found', 'no such delivery');
-    const jobs = await deps.prisma.scheduledJob.findMany({ where: { refId: d.id }, orderBy: { dueAt: 'asc' } });
-    const sms = d.smsMessages[0];
-    return {
-      ...deliveryView({ ...d, smsMessages: d.smsMessages }),
-      event: { id: d.event.id, type: d.event.eventType, priority: d.event.priority, payload: d.event.payload, scheduledFor: d.event.scheduledFor?.toISOString() ?? null, occurredAt: d.event.occurredAt.toISOString() },
-      message: sms
-        ? {
-            id: sms.id,
-            text: sms.messageContent,
-            templateKey: sms.templateKey,
-            segments: sms.segments,
-            encoding: sms.encoding,
-            status: sms.status,
-            attemptCount: sms.attemptCount,
-            maxAttempts: sms.maxAttempts,
-            nextRetryAt: sms.nextRetryAt?.toISOString() ?? null,
-            twilioSid: sms.twilioSid,
-            errorCode: sms.twilioErrorCode,
-            errorMessage: sms.twilioErrorMessage,
-            history: sms.events.map((e) => ({ status: e.status, twilioStatus: e.twilioStatus, sid: e.twilioSid, attempt: e.attempt, errorCode: e.errorCode, source: e.source, applied: e.applied, at: e.occurredAt.toISOString() })),
-          }
-        : null,
-      schedule: jobs.map((j) => ({ kind: j.kind, dueAt: j.dueAt.toISOString(), status: j.status })),
-    };
+    const jobs = await deps.prisma.scheduledJob.findMany({ where: { refId: d.id }, orderBy: [{ dueAt: 'asc' }, { createdAt: 'asc' }] });
+    return deliveryDetailView(d, jobs);
   });
 
   r.post('/v1/deliveries/:id/resend', {
     onRequest: write,
-    schema: { tags: ['deliveries'], summary: 'Send a failed delivery again (a new attempt, now)', params: idParams },
+    schema: {
+      tags: ['deliveries'], summary: 'Send a failed delivery again (a new attempt, now); 409 unless it is failed', params: idParams,
+      response: { 202: deliveryActionSchema, ...actionErrors },
+    },
   }, async (request, reply) => {
     const d = await deps.prisma.notificationDelivery.findUnique({ where: { id: request.params.id }, include: { event: true, smsMessages: true } });
     if (!d) return sendError(reply, 404, 'delivery_not_found', 'no such delivery');
@@ -140,37 +111,66 @@ export function registerDeliveryRoutes(app: FastifyInstance, deps: DeliveryRoute
       deliveryId: d.id, eventId: d.eventId, userId: d.userId, channel: d.channel, eventType: d.event.eventType,
       priority: d.event.priority, reason: 'resend', requestedAt: now.toISOString(),
     });
-    await deps.prisma.$transaction([
-      deps.prisma.notificationDelivery.update({ where: { id: d.id }, data: { status: 'deferred', deferredUntil: now } }),
-      ...(sms ? [deps.prisma.smsMessage.update({ where: { id: sms.id }, data: { status: 'scheduled', nextRetryAt: now, maxAttempts: sms.attemptCount + 1 } })] : []),
-      deps.prisma.scheduledJob.create({
-        data: {
-          kind: 'resend', dueAt: now, topic: deps.bus.topic(deliveryTopic(d.channel)), key: d.userId, payload,
-          headers: { [HEADERS.deliveryId]: d.id, [HEADERS.correlationId]: d.eventId, 'x-actor': request.apiKey?.name ?? 'api' },
-          refId: d.id,
-        },
-      }),
-    ]);
-    return reply.code(202).send({ id: d.id, status: 'deferred' });
+    // Conditional writes: of two concurrent resends (or a resend racing any other change),
+    // only the one that still finds the delivery failed moves it; the job's dedupe key
+    // (one per failed attempt) makes a second job impossible even so.
+    try {
+      await deps.prisma.$transaction(async (tx) => {
+        if (sms) {
+          const moved = await tx.smsMessage.updateMany({
+            where: { id: sms.id, status: { in: ['failed', 'undelivered'] } },
+            data: { status: 'scheduled', nextRetryAt: now, maxAttempts: sms.attemptCount + 1 },
+          });
+          if (moved.count === 0) throw new LostRace();
+        }
+        const moved = await tx.notificationDelivery.updateMany({ where: { id: d.id, status: 'failed' }, data: { status: 'deferred', deferredUntil: now } });
+        if (moved.count === 0) throw new LostRace();
+        const job = await tx.scheduledJob.createMany({
+          data: [{
+            kind: 'resend', dueAt: now, topic: deps.bus.topic(deliveryTopic(d.channel)), key: d.userId, payload,
+            headers: { [HEADERS.deliveryId]: d.id, [HEADERS.correlationId]: d.eventId, 'x-actor': request.apiKey?.name ?? 'api' },
+            refId: d.id, dedupeKey: `resend:${d.id}:${d.attempts}`,
+          }],
+          skipDuplicates: true,
+        });
+        if (job.count === 0) throw new LostRace();
+      });
+    } catch (err) {
+      if (err instanceof LostRace) return sendError(reply, 409, 'not_resendable', 'the delivery changed meanwhile (another resend or cancel); fetch it and retry');
+      throw err;
+    }
+    return reply.code(202).send({ id: d.id, status: 'deferred' as const });
   });
 
   r.post('/v1/deliveries/:id/cancel', {
     onRequest: write,
-    schema: { tags: ['deliveries'], summary: 'Cancel a delivery that has not been sent yet (scheduled, deferred or retrying)', params: idParams },
+    schema: {
+      tags: ['deliveries'],
+      summary: 'Cancel a delivery not sent yet (pending, deferred, retrying or natively scheduled); 409 while sending or once final',
+      params: idParams,
+      response: { 200: deliveryActionSchema, ...actionErrors },
+    },
   }, async (request, reply) => {
     const d = await deps.prisma.notificationDelivery.findUnique({ where: { id: request.params.id }, include: { smsMessages: true } });
     if (!d) return sendError(reply, 404, 'delivery_not_found', 'no such delivery');
+    const refusal = cancelRefusal(d);
+    if (refusal) return sendError(reply, 409, refusal.code, refusal.message);
     const sms = d.smsMessages[0];
-    const nativeScheduled = sms?.status === 'scheduled' && sms.twilioSid !== null && d.status === 'sent';
-    if (!['pending', 'deferred'].includes(d.status) && !nativeScheduled) {
-      return sendError(reply, 409, 'not_cancellable', `only pending, deferred or scheduled deliveries can be cancelled (this one is ${d.status})`);
+    const nativeSid = sms?.status === 'scheduled' && d.status === 'sent' ? sms.twilioSid : null;
+    if (nativeSid && deps.provider) {
+      try {
+        await deps.provider.cancel(nativeSid);
+      } catch (err) {
+        if (err instanceof ProviderError && err.code === 'not_cancelable') return sendError(reply, 409, 'already_sent', 'the provider has already sent the message');
+        throw err;
+      }
     }
-    if (nativeScheduled && deps.provider && sms?.twilioSid) await deps.provider.cancel(sms.twilioSid);
-    await deps.prisma.$transaction([
-      deps.prisma.notificationDelivery.update({ where: { id: d.id }, data: { status: 'cancelled', skipReason: 'cancelled_by_admin' } }),
-      deps.prisma.scheduledJob.updateMany({ where: { refId: d.id, status: 'pending' }, data: { status: 'cancelled' } }),
-      ...(sms ? [deps.prisma.smsMessage.updateMany({ where: { id: sms.id, status: { in: ['pending', 'scheduled'] } }, data: { status: 'cancelled' } })] : []),
-    ]);
-    return { id: d.id, status: 'cancelled' };
+    try {
+      await deps.prisma.$transaction((tx) => cancelDeliveryTx(tx, d, 'cancelled_by_admin'));
+    } catch (err) {
+      if (err instanceof LostRace) return sendError(reply, 409, 'send_in_progress', 'the delivery started sending (or changed) meanwhile; it can no longer be cancelled');
+      throw err;
+    }
+    return { id: d.id, status: 'cancelled' as const };
   });
 }

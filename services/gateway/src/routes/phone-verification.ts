@@ -47,11 +47,16 @@ function normalized(reply: FastifyReply, raw: string): string | null {
 
 /** Twilio Verify's own limit: 5 send attempts per number in 10 minutes (error 60203). */
 const VERIFY_MAX_SEND_ATTEMPTS = 60203;
+/** Twilio Verify: 5 wrong codes for one verification (error 60202); a new start is needed. */
+const VERIFY_MAX_CHECK_ATTEMPTS = 60202;
 
 function providerFailure(reply: FastifyReply, err: unknown) {
   if (err instanceof ProviderError && err.twilioCode === VERIFY_MAX_SEND_ATTEMPTS) {
     void reply.header('retry-after', '600');
     return sendError(reply, 429, 'too_many_verifications', 'the provider allows no more codes to this number for now; retry in 10 minutes', { retryAfterSeconds: 600 });
+  }
+  if (err instanceof ProviderError && err.twilioCode === VERIFY_MAX_CHECK_ATTEMPTS) {
+    return sendError(reply, 429, 'too_many_checks', 'too many wrong codes for this verification; start a new one', { providerCode: err.twilioCode });
   }
   if (err instanceof ProviderError && err.kind === 'rejected') {
     return sendError(reply, 400, 'verification_rejected', 'the provider refused to verify this number', { providerCode: err.twilioCode });
@@ -108,7 +113,7 @@ export function registerPhoneVerificationRoutes(app: FastifyInstance, deps: Phon
     schema: {
       tags: ['phone verification'], summary: 'Check a verification code; on success the phone is verified and a welcome SMS is sent',
       params: userParams, body: checkBody,
-      response: { 200: checkView, 404: errorSchema, 409: errorSchema, 503: errorSchema, ...authErrors },
+      response: { 200: checkView, 404: errorSchema, 409: errorSchema, 429: errorSchema, 503: errorSchema, ...authErrors },
     },
   }, async (request, reply) => {
     const phone = normalized(reply, request.body.phone);

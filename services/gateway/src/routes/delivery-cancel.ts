@@ -1,0 +1,53 @@
+import type { Prisma } from '@hub/db';
+
+/** Thrown inside a transaction when a conditional write found the row changed: rolls back, then 409. */
+export class LostRace extends Error {
+  constructor() {
+    super('lost a race with a concurrent change');
+  }
+}
+
+const FINAL_DELIVERY = new Set(['delivered', 'failed', 'skipped', 'cancelled']);
+
+interface CancellableDelivery {
+  id: string;
+  status: string;
+  smsMessages: { id: string; status: string; twilioSid: string | null }[];
+}
+
+/** A delivery Twilio holds until its SendAt: "sent" to the provider, cancellable there. */
+const isNativeScheduled = (d: CancellableDelivery) => {
+  const sms = d.smsMessages[0];
+  return d.status === 'sent' && sms?.status === 'scheduled' && sms.twilioSid !== null;
+};
+
+/** Why a delivery cannot be cancelled (as of this read), or null when it can. */
+export function cancelRefusal(d: CancellableDelivery): { code: 'already_final' | 'send_in_progress' | 'already_sent'; message: string } | null {
+  const sms = d.smsMessages[0];
+  if (FINAL_DELIVERY.has(d.status)) return { code: 'already_final', message: `the delivery is already ${d.status}` };
+  // A send of unknown outcome (being sent, or crashed mid-send): cancelling could not stop it.
+  if (sms?.status === 'sending') return { code: 'send_in_progress', message: 'the SMS is being sent (or its outcome is not known yet); it can no longer be cancelled' };
+  if (isNativeScheduled(d)) return null;
+  if (d.status === 'sent' || (sms && sms.status !== 'pending' && sms.status !== 'scheduled')) {
+    return { code: 'already_sent', message: `the SMS was already handed to the provider (${sms?.status ?? d.status})` };
+  }
+  return null;
+}
+
+/**
+ * Cancels one delivery in the caller's transaction, every write conditional on the state
+ * cancelRefusal judged: the message first (the sms-adapter claims the message row before the
+ * delivery row, so the same order here avoids deadlocks), then the delivery, then its jobs.
+ * Throws LostRace when the adapter (or another request) moved either row meanwhile.
+ */
+export async function cancelDeliveryTx(tx: Prisma.TransactionClient, d: CancellableDelivery, reason: string): Promise<void> {
+  const sms = d.smsMessages[0];
+  if (sms) {
+    const moved = await tx.smsMessage.updateMany({ where: { id: sms.id, status: { in: ['pending', 'scheduled'] } }, data: { status: 'cancelled' } });
+    if (moved.count === 0) throw new LostRace();
+  }
+  const from = isNativeScheduled(d) ? (['sent'] as const) : (['pending', 'deferred'] as const);
+  const moved = await tx.notificationDelivery.updateMany({ where: { id: d.id, status: { in: [...from] } }, data: { status: 'cancelled', skipReason: reason } });
+  if (moved.count === 0) throw new LostRace();
+  await tx.scheduledJob.updateMany({ where: { refId: d.id, status: 'pending' }, data: { status: 'cancelled' } });
+}

@@ -112,3 +112,40 @@ describe('the provider sent it but its answer was lost', () => {
     expect(sources).not.toContain('callback');
   });
 });
+
+describe('the provider created the message but answered 5xx', () => {
+  it('a 502 after the message was created is reconciled (callback), not resent: delivered, one send', async () => {
+    const phone = uniquePhone();
+    await seedUser(hub.prisma, { externalId: 'bad-gateway', phone });
+    hub.sandbox.failAfterNext(1, 502);
+    await post('bad-gateway-1', 'bad-gateway');
+    const d = await finalOf('bad-gateway-1');
+    expect(d.status).toBe('delivered');
+    await hub.sandbox.drain();
+    // The adapter's one call was answered 502 although the sandbox created the message.
+    expect(hub.sandbox.requests({ creates: true, to: phone }).map((r) => r.status)).toEqual([502]);
+    expect(hub.sandbox.sends({ to: phone })).toHaveLength(1);
+    expect(d.smsMessages).toHaveLength(1);
+    expect(d.smsMessages[0]!.twilioSid).toBe(hub.sandbox.sends({ to: phone })[0]!.sid);
+    expect(d.smsMessages[0]!.attemptCount).toBe(1);
+  });
+
+  it('a 502 whose callbacks are lost too is found by the provider lookup while still queued, not resent', async () => {
+    const phone = uniquePhone();
+    await seedUser(hub.prisma, { externalId: 'bad-gateway-q', phone });
+    // No callbacks, and the message stays queued (no date_sent) for a long while: only a
+    // lookup that does not filter on DateSent can find it.
+    hub.sandbox.setScenario(phone, { dropCallbacks: true, delayMs: 8_000 });
+    hub.sandbox.failAfterNext(1, 502);
+    await post('bad-gateway-q-1', 'bad-gateway-q');
+    const found = await waitFor(async () => {
+      const m = await hub.prisma.smsMessage.findFirst({ where: { phoneNumber: phone, twilioSid: { not: null } } });
+      return m ?? null;
+    }, { timeoutMs: 30_000, what: 'the queued message found by the lookup' });
+    expect(hub.sandbox.message(found.twilioSid!)?.status).toBe('queued');
+    const d = await finalOf('bad-gateway-q-1');
+    expect(d.status).toBe('delivered');
+    expect(hub.sandbox.requests({ creates: true, to: phone }).map((r) => r.status)).toEqual([502]);
+    expect(hub.sandbox.sends({ to: phone })).toHaveLength(1);
+  });
+});

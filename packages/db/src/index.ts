@@ -6,3 +6,4 @@ export { migrate, ensureDatabase, MigrationError, type MigrateOptions, type Migr
 export { createDatabaseFromTemplate, dropDatabase } from './admin.ts';
 export { recordOptIn, recordOptOut, type OptChange } from './opt-out.ts';
 export { listenToChannel, type ChannelListener, type ListenOptions } from './listen.ts';
+export { Batcher, type BatcherOptions } from './batcher.ts';

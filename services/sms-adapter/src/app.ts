@@ -10,6 +10,7 @@ import { deliver, type DeliverSettings } from './deliver.ts';
 import { TEMPLATE_CHANGE_CHANNEL, TemplateStore } from './template-store.ts';
 import { TokenBucket } from './rate-limiter.ts';
 import { startReconciler } from './reconciler.ts';
+import { HotPath } from './hot-path.ts';
 
 export interface SmsAdapterDeps {
   bus: Bus;
@@ -59,6 +60,7 @@ export async function buildSmsAdapter(deps: SmsAdapterDeps): Promise<SmsAdapterS
   const deliverDeps = {
     publishStatus,
     prisma: deps.prisma,
+    hot: new HotPath(deps.prisma),
     log: deps.log,
     clock: deps.clock,
     provider: deps.provider,

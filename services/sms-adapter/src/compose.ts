@@ -21,7 +21,7 @@ export type Composed =
  * replaced by tracked short links, and the opt-out footer where configured.
  */
 export async function composeMessage(
-  deps: Pick<DeliverDeps, 'prisma' | 'templates' | 'settings' | 'randomBytes'>,
+  deps: Pick<DeliverDeps, 'hot' | 'templates' | 'settings' | 'randomBytes'>,
   args: { delivery: NotificationDelivery & { event: NotificationEvent; user: User }; phoneNumber: string },
 ): Promise<Composed> {
   const { event, user } = args.delivery;
@@ -57,9 +57,7 @@ export async function composeMessage(
   });
 
   if (deps.settings.footer !== 'never') {
-    const first =
-      deps.settings.footer === 'always' ||
-      (await deps.prisma.smsMessage.findFirst({ where: { phoneNumber: args.phoneNumber, status: { in: ['queued', 'sent', 'delivered', 'undelivered'] } }, select: { id: true } })) === null;
+    const first = deps.settings.footer === 'always' || !(await deps.hot.sentToPhoneBefore(args.phoneNumber));
     if (first) text = withOptOutFooter(text);
   }
   const info = countSegments(text);

@@ -5,12 +5,12 @@ import { ProviderError, type SmsProvider } from '@hub/sms-provider';
 import { isFinalSmsStatus, mapTwilioStatus, retryDecision, type SmsStatus } from '@hub/sms-rules';
 import { capDayBounds, decidePolicy, effectiveTimezone } from './policy.ts';
 import { composeMessage, reuse } from './compose.ts';
-import { loadDelivery } from './load.ts';
 import { sendTiming, type SchedulingWindow } from './timing.ts';
-import { countSentInDay, isHeldByProvider } from './held.ts';
+import { isHeldByProvider } from './held.ts';
+import type { HotPath } from './hot-path.ts';
 import type { TemplateStore } from './template-store.ts';
 import type { TokenBucket } from './rate-limiter.ts';
-import { beginAttempt, markFailed, markSkipped, recordAccepted, scheduleAgain } from './transitions.ts';
+import { beginAttempt, markFailed, markSkipped, scheduleAgain } from './transitions.ts';
 import { recordOptOut } from '@hub/db';
 import { failpoint } from '@hub/runtime';
 
@@ -33,6 +33,8 @@ export interface DeliverSettings {
 
 export interface DeliverDeps {
   prisma: PrismaClient;
+  /** The per-send statements, shared by the deliveries in flight (group commit). */
+  hot: HotPath;
   log: Logger;
   clock: Clock;
   provider: SmsProvider;
@@ -64,7 +66,7 @@ export async function deliver(deps: DeliverDeps, request: DeliveryRequest): Prom
   const { prisma, clock, settings } = deps;
   const startedAt = performance.now();
   const log = deps.log.child({ deliveryId: request.deliveryId, eventId: request.eventId });
-  const delivery = await loadDelivery(prisma, request.deliveryId);
+  const delivery = await deps.hot.loadDelivery(request.deliveryId);
   if (!delivery) {
     log.warn('delivery request for an unknown delivery ignored');
     return 'unknown_delivery';
@@ -99,7 +101,7 @@ export async function deliver(deps: DeliverDeps, request: DeliveryRequest): Prom
   const prefs = delivery.user.smsPreferences;
   const timezone = effectiveTimezone(prefs?.timezone, delivery.user.timezone);
   const day = capDayBounds(policyNow, timezone);
-  const sentToday = await countSentInDay(prisma, delivery.userId, day, existing?.id);
+  const sentToday = await deps.hot.countSentInDay({ userId: delivery.userId, day, excludeId: existing?.id });
   const decision = decidePolicy({
     now: policyNow,
     eventType: delivery.event.eventType,
@@ -143,7 +145,7 @@ export async function deliver(deps: DeliverDeps, request: DeliveryRequest): Prom
 
   const maxAttempts = existing?.maxAttempts ?? settings.maxAttempts;
   const sendAt = timing.mode === 'native' ? timing.sendAt : undefined;
-  const attempt = await beginAttempt(prisma, existing ? { id: existing.id, status: existing.status as SmsStatus } : null, {
+  const attempt = await beginAttempt(prisma, deps.hot, existing ? { id: existing.id, status: existing.status as SmsStatus } : null, {
     deliveryId: delivery.id,
     userId: delivery.userId,
     phoneNumber,
@@ -190,7 +192,7 @@ async function send(deps: DeliverDeps, request: DeliveryRequest, msg: Outgoing, 
     });
     failpoint('sms.after_send');
     const mapped = mapTwilioStatus(result.status) ?? 'queued';
-    await recordAccepted(deps.prisma, { messageId: msg.id, deliveryId: request.deliveryId, sid: result.sid, providerStatus: result.status, mapped, now: deps.clock.now(), attempt: msg.attempt });
+    await deps.hot.recordAccepted({ messageId: msg.id, deliveryId: request.deliveryId, sid: result.sid, providerStatus: result.status, mapped, now: deps.clock.now(), attempt: msg.attempt });
     log.info({ messageId: msg.id, sid: result.sid, attempt: msg.attempt, sendMs: Math.round(performance.now() - sendStarted) }, 'sms accepted by provider');
     return 'sent';
   } catch (err) {
@@ -263,7 +265,7 @@ async function reconcile(deps: DeliverDeps, request: DeliveryRequest, message: {
     // Record the acceptance; a status already past it (delivered, undelivered…) goes through
     // the status path like a callback, so retries, opt-outs and the delivery follow from it.
     const final = isFinalSmsStatus(mapped);
-    await recordAccepted(deps.prisma, { messageId: message.id, deliveryId: request.deliveryId, sid: found.sid, providerStatus: final ? 'sent' : found.status, mapped: final ? 'sent' : mapped, now, attempt: message.attemptCount });
+    await deps.hot.recordAccepted({ messageId: message.id, deliveryId: request.deliveryId, sid: found.sid, providerStatus: final ? 'sent' : found.status, mapped: final ? 'sent' : mapped, now, attempt: message.attemptCount });
     if (final) {
       await deps.publishStatus({
         messageId: message.id, sid: found.sid, status: found.status, errorCode: found.errorCode, errorMessage: found.errorMessage,

@@ -33,24 +33,33 @@ interface Row {
 }
 
 /**
- * A delivery with its event, user, SMS preferences and message, in one query (the hot path:
- * Prisma's include would be one query per relation, several times the CPU).
+ * Deliveries with their event, user, SMS preferences and messages, in one query for all of
+ * them (the hot path: Prisma's include would be one query per relation, several times the
+ * CPU). One entry per id, in order; null for an unknown id.
  */
-export async function loadDelivery(prisma: PrismaClient, deliveryId: string): Promise<LoadedDelivery | null> {
-  const rows = await prisma.$queryRaw<Row[]>`
-    SELECT to_jsonb(d) AS d, to_jsonb(e) AS e, to_jsonb(u) AS u, to_jsonb(p) AS p,
+export async function loadDeliveries(prisma: PrismaClient, deliveryIds: string[]): Promise<(LoadedDelivery | null)[]> {
+  const rows = await prisma.$queryRaw<(Row & { id: string })[]>`
+    SELECT d.id::text AS id, to_jsonb(d) AS d, to_jsonb(e) AS e, to_jsonb(u) AS u, to_jsonb(p) AS p,
            COALESCE((SELECT jsonb_agg(to_jsonb(m)) FROM sms_messages m WHERE m.notification_delivery_id = d.id), '[]'::jsonb) AS m
       FROM notification_deliveries d
       JOIN notification_events e ON e.id = d.event_id
       JOIN users u ON u.id = d.user_id
       LEFT JOIN user_sms_preferences p ON p.user_id = d.user_id
-     WHERE d.id = ${deliveryId}::uuid`;
-  const row = rows[0];
-  if (!row) return null;
-  return {
-    ...toModel<NotificationDelivery>(row.d),
-    event: toModel<NotificationEvent>(row.e),
-    user: { ...toModel<User>(row.u), smsPreferences: row.p ? toModel<UserSmsPreferences>(row.p) : null },
-    smsMessages: row.m.map((m) => toModel<SmsMessage>(m)),
-  };
+     WHERE d.id = ANY(${deliveryIds}::uuid[])`;
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  return deliveryIds.map((id) => {
+    const row = byId.get(id.toLowerCase());
+    if (!row) return null;
+    return {
+      ...toModel<NotificationDelivery>(row.d),
+      event: toModel<NotificationEvent>(row.e),
+      user: { ...toModel<User>(row.u), smsPreferences: row.p ? toModel<UserSmsPreferences>(row.p) : null },
+      smsMessages: row.m.map((m) => toModel<SmsMessage>(m)),
+    };
+  });
+}
+
+export async function loadDelivery(prisma: PrismaClient, deliveryId: string): Promise<LoadedDelivery | null> {
+  const [delivery] = await loadDeliveries(prisma, [deliveryId]);
+  return delivery ?? null;
 }

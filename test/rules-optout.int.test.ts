@@ -46,7 +46,8 @@ describe('STOP then START', () => {
     expect(prefs.optedOutAt).toEqual(new Date('2026-01-16T04:30:00Z'));
     expect(prefs.optOutReason).toBe('STOP');
     const audit = await hub.prisma.smsOptOutEvent.findMany({ where: { phoneNumber: phone } });
-    expect(audit).toEqual([expect.objectContaining({ userId, action: 'opt_out', source: 'inbound_sms', keyword: 'STOP', messageSid: stop.sid })]);
+    // Who, when (the time the STOP was handled, not of the write), which keyword, which message.
+    expect(audit).toEqual([expect.objectContaining({ userId, action: 'opt_out', source: 'inbound_sms', keyword: 'STOP', messageSid: stop.sid, createdAt: new Date('2026-01-16T04:30:00Z') })]);
 
     const cancelled = await hub.prisma.notificationDelivery.findUniqueOrThrow({ where: { id: waiting.id } });
     expect(cancelled).toMatchObject({ status: 'cancelled', skipReason: 'opted_out' });
@@ -58,11 +59,13 @@ describe('STOP then START', () => {
     expect(await kit.finalDelivery('evt-stop-after')).toMatchObject({ status: 'skipped', skipReason: 'opted_out' });
     expect(kit.sendsTo(phone)).toHaveLength(0);
 
+    clock.set(new Date('2026-01-15T17:05:00Z'));
     const start = await kit.inbound(phone, 'START');
     expect(start.status).toBe(200);
     await waitOptedOut(userId, false);
     expect(await hub.prisma.smsOptOutEvent.findFirst({ where: { phoneNumber: phone, action: 'opt_in' } }))
-      .toMatchObject({ userId, source: 'inbound_sms', keyword: 'START', messageSid: start.sid });
+      .toMatchObject({ userId, source: 'inbound_sms', keyword: 'START', messageSid: start.sid, createdAt: new Date('2026-01-15T17:05:00Z') });
+    clock.set(DAYTIME);
     await kit.post({ id: 'evt-start-after', type: 'task.reminder', targetUserId: 'stopper', payload: reminder });
     expect((await kit.finalDelivery('evt-start-after')).status).toBe('delivered');
     expect(kit.sendsTo(phone)).toHaveLength(1);
@@ -97,6 +100,34 @@ describe('STOP then START', () => {
     await waitOptedOut(userId, false);
     const audit = await hub.prisma.smsOptOutEvent.findMany({ where: { phoneNumber: phone }, orderBy: { id: 'asc' } });
     expect(audit.map((a) => [a.action, a.keyword])).toEqual([['opt_out', 'STOP'], ['opt_in', 'UNSTOP']]);
+  });
+
+  it('a STOP from a number several users hold opts out and audits each of them; START audits each again', async () => {
+    clock.set(new Date('2026-01-15T18:00:00Z'));
+    const phone = '+12125550177';
+    // One verified owner at most; others may hold the number unverified.
+    const owner = await seedUser(hub.prisma, { externalId: 'shared-owner', phone });
+    const other = await seedUser(hub.prisma, { externalId: 'shared-other', phone, verified: false });
+    const stop = await kit.inbound(phone, 'STOP');
+    await waitOptedOut(owner, true);
+    expect((await prefsOf(other)).optedOut).toBe(true);
+    const outs = await hub.prisma.smsOptOutEvent.findMany({ where: { phoneNumber: phone, action: 'opt_out' }, orderBy: { userId: 'asc' } });
+    const row = { phoneNumber: phone, source: 'inbound_sms', keyword: 'STOP', messageSid: stop.sid, createdAt: new Date('2026-01-15T18:00:00Z') };
+    expect(outs).toEqual([owner, other].sort().map((userId) => expect.objectContaining({ ...row, userId })));
+
+    clock.set(new Date('2026-01-15T18:10:00Z'));
+    const start = await kit.inbound(phone, 'UNSTOP');
+    await waitOptedOut(owner, false);
+    expect((await prefsOf(other)).optedOut).toBe(false);
+    const ins = await hub.prisma.smsOptOutEvent.findMany({ where: { phoneNumber: phone, action: 'opt_in' }, orderBy: { userId: 'asc' } });
+    expect(ins).toEqual([owner, other].sort().map((userId) => expect.objectContaining({ ...row, keyword: 'UNSTOP', messageSid: start.sid, createdAt: new Date('2026-01-15T18:10:00Z'), userId })));
+    clock.set(DAYTIME);
+  });
+
+  it('a STOP from a number nobody holds is audited without a user', async () => {
+    const stop = await kit.inbound('+12125550178', 'STOP');
+    const row = await waitFor(() => hub.prisma.smsOptOutEvent.findFirst({ where: { messageSid: stop.sid } }), { what: 'audit row' });
+    expect(row).toMatchObject({ userId: null, phoneNumber: '+12125550178', action: 'opt_out', keyword: 'STOP', createdAt: DAYTIME });
   });
 
   it('HELP and INFO get the configured help text as TwiML, and change nothing', async () => {
@@ -136,7 +167,7 @@ describe('provider error 21610 (unsubscribed recipient)', () => {
     await waitOptedOut(userId, true);
     expect((await prefsOf(userId)).optOutReason).toBe('twilio_21610');
     expect(await hub.prisma.smsOptOutEvent.findFirst({ where: { phoneNumber: phone } }))
-      .toMatchObject({ userId, action: 'opt_out', source: 'provider_error', keyword: null });
+      .toMatchObject({ userId, action: 'opt_out', source: 'provider_error', keyword: null, messageSid: null, createdAt: DAYTIME });
     expect(await hub.prisma.scheduledJob.count({ where: { refId: d.id } })).toBe(0);
 
     await kit.post({ id: 'evt-21610-after', type: 'task.reminder', targetUserId: 'unsubscribed', payload: reminder });

@@ -14,6 +14,25 @@ export interface OptChange {
 
 type Tx = Prisma.TransactionClient;
 
+/**
+ * One audit row per affected user (several users may share a number when none has verified
+ * it yet), or one without a user when nobody holds the number, stamped with the change's
+ * time (`at`: when the inbound SMS or provider error happened), not the time of the write.
+ */
+async function audit(tx: Tx, users: string[], change: OptChange, action: 'opt_out' | 'opt_in'): Promise<void> {
+  const row = (userId: string | null) => ({
+    userId,
+    phoneNumber: change.phoneNumber,
+    action,
+    source: change.source,
+    keyword: change.keyword,
+    messageSid: change.messageSid,
+    actor: change.actor ?? null,
+    createdAt: change.at,
+  });
+  await tx.smsOptOutEvent.createMany({ data: users.length > 0 ? users.map(row) : [row(null)] });
+}
+
 async function usersFor(tx: Tx, change: OptChange): Promise<string[]> {
   if (change.userId) return [change.userId];
   const rows = await tx.userSmsPreferences.findMany({ where: { phoneNumber: change.phoneNumber }, select: { userId: true } });
@@ -21,22 +40,12 @@ async function usersFor(tx: Tx, change: OptChange): Promise<string[]> {
 }
 
 /**
- * Opts a number out at once: preferences flag, an audit row, and every SMS delivery still
+ * Opts a number out at once: preferences flag, audit rows, and every SMS delivery still
  * waiting (pending or deferred, including jobs in the scheduler) is cancelled.
  */
 export async function recordOptOut(tx: Tx, change: OptChange): Promise<number> {
   const users = await usersFor(tx, change);
-  await tx.smsOptOutEvent.create({
-    data: {
-      userId: users[0] ?? null,
-      phoneNumber: change.phoneNumber,
-      action: 'opt_out',
-      source: change.source,
-      keyword: change.keyword,
-      messageSid: change.messageSid,
-      actor: change.actor ?? null,
-    },
-  });
+  await audit(tx, users, change, 'opt_out');
   if (users.length === 0) return 0;
   await tx.userSmsPreferences.updateMany({
     where: { userId: { in: users } },
@@ -56,20 +65,10 @@ export async function recordOptOut(tx: Tx, change: OptChange): Promise<number> {
   return ids.length;
 }
 
-/** Opts a number back in (START / YES / UNSTOP, or an admin), with an audit row. */
+/** Opts a number back in (START / YES / UNSTOP, or an admin), with audit rows. */
 export async function recordOptIn(tx: Tx, change: OptChange): Promise<void> {
   const users = await usersFor(tx, change);
-  await tx.smsOptOutEvent.create({
-    data: {
-      userId: users[0] ?? null,
-      phoneNumber: change.phoneNumber,
-      action: 'opt_in',
-      source: change.source,
-      keyword: change.keyword,
-      messageSid: change.messageSid,
-      actor: change.actor ?? null,
-    },
-  });
+  await audit(tx, users, change, 'opt_in');
   if (users.length > 0) {
     await tx.userSmsPreferences.updateMany({ where: { userId: { in: users } }, data: { optedOut: false, optedOutAt: null, optOutReason: null } });
   }

@@ -50,13 +50,13 @@ describe('scheduler', () => {
   });
 
   it('cancels a scheduled delivery through the gateway before it is sent', async () => {
-    await seedUser(hub.prisma, { externalId: 'sched-cancel' });
+    const userId = await seedUser(hub.prisma, { externalId: 'sched-cancel' });
     // A user in quiet hours: the delivery waits in the scheduler, then is cancelled by an admin.
     await hub.prisma.userSmsPreferences.updateMany({
       where: { user: { externalId: 'sched-cancel' } },
       data: { quietHoursStart: '00:00', quietHoursEnd: '23:59', timezone: 'UTC' },
     });
-    expect((await post({ id: 'cancel-1', type: 'task.reminder', targetUserId: 'sched-cancel', payload: { task_name: 'x', due_time: 'y' } })).statusCode).toBe(202);
+    expect((await post({ id: 'cancel-1', type: 'task.reminder', targetUserId: 'sched-cancel', payload: { task_name: 'cancel-1', due_time: 'y' } })).statusCode).toBe(202);
     const deferred = await waitFor(async () => (await hub.prisma.notificationDelivery.findFirst({ where: { eventId: 'cancel-1', status: 'deferred' } })) ?? null, { what: 'delivery deferred' });
     const res = await hub.gateway.inject({ method: 'POST', url: `/v1/deliveries/${deferred.id}/cancel`, headers: { authorization: `Bearer ${key}` } });
     expect(res.statusCode).toBe(200);
@@ -67,6 +67,18 @@ describe('scheduler', () => {
     expect(jobs.every((j) => j.status === 'cancelled')).toBe(true);
     const again = await hub.gateway.inject({ method: 'POST', url: `/v1/deliveries/${deferred.id}/cancel`, headers: { authorization: `Bearer ${key}` } });
     expect(again.statusCode).toBe(409);
+
+    // The worst case: the scheduler had claimed the job just before the cancel and releases it
+    // anyway, now, with quiet hours over. The adapter must still not send a cancelled delivery.
+    await hub.prisma.userSmsPreferences.updateMany({ where: { userId }, data: { quietHoursStart: null, quietHoursEnd: null } });
+    await hub.prisma.scheduledJob.updateMany({ where: { refId: deferred.id }, data: { status: 'pending', dueAt: new Date() } });
+    await waitFor(async () => (await hub.prisma.scheduledJob.count({ where: { refId: deferred.id, status: { not: 'done' } } })) === 0, { what: 'replayed job released' });
+    // A later delivery to the same user (same partition) is handled after the replayed request.
+    expect((await post({ id: 'cancel-control', type: 'task.reminder', targetUserId: 'sched-cancel', payload: { task_name: 'cancel-control', due_time: 'y' } })).statusCode).toBe(202);
+    await waitFor(async () => (await hub.prisma.notificationDelivery.findFirst({ where: { eventId: 'cancel-control', status: 'delivered' } })) ?? null, { what: 'control delivered' });
+    await hub.sandbox.drain();
+    expect(hub.sandbox.sends().filter((s) => s.body.includes('cancel-control'))).toHaveLength(1);
     expect(hub.sandbox.sends().filter((s) => s.body.includes('cancel-1'))).toHaveLength(0);
+    expect(await hub.prisma.notificationDelivery.findUniqueOrThrow({ where: { id: deferred.id } })).toMatchObject({ status: 'cancelled' });
   });
 });

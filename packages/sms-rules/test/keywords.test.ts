@@ -46,6 +46,32 @@ describe('classifyKeyword: case, whitespace and punctuation', () => {
   });
 });
 
+describe('classifyKeyword: every keyword in every case and with any surrounding whitespace', () => {
+  const kinds = [
+    ...['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT'].map((k) => [k, 'opt_out'] as const),
+    ...['START', 'YES', 'UNSTOP'].map((k) => [k, 'opt_in'] as const),
+    ...['HELP', 'INFO'].map((k) => [k, 'help'] as const),
+  ];
+  const mixed = (w: string) => [...w].map((c, i) => (i % 2 === 0 ? c.toUpperCase() : c.toLowerCase())).join('');
+  const variants = (w: string): [string, string][] => [
+    ['upper', w],
+    ['lower', w.toLowerCase()],
+    ['capitalised', w[0] + w.slice(1).toLowerCase()],
+    ['mixed', mixed(w)],
+    ['spaces around', `  ${w.toLowerCase()}   `],
+    ['newlines around', `\n${mixed(w)}\n\n`],
+    ['CRLF after', `${w}\r\n`],
+    ['tabs around', `\t${w}\t`],
+    ['all of them', ` \t\r\n ${mixed(w)} \n\t `],
+  ];
+  it.each(kinds.flatMap(([keyword, kind]) => variants(keyword).map(([how, body]) => [keyword, how, body, kind] as const)))(
+    '%s, %s (%j) is %s',
+    (keyword, _how, body, kind) => {
+      expect(classifyKeyword(body)).toEqual({ kind, keyword });
+    },
+  );
+});
+
 describe('classifyKeyword: only a whole-message keyword counts', () => {
   it.each([
     'Please stop',
@@ -62,6 +88,33 @@ describe('classifyKeyword: only a whole-message keyword counts', () => {
     'information',
     'started',
     'S.T.O.P',
+    // A keyword plus any other word is a sentence, however short (see the README: Twilio's
+    // whole-message rule, not the seeds' runbook's body.includes('STOP')).
+    'STOP IT',
+    'stop please',
+    'STOP now!',
+    'Stop\nthanks',
+    'STOP\tSTOP',
+    'ST OP',
+    'STOPPED',
+    'nonstop',
+    'unstoppable',
+    'UNSUBSCRIBED',
+    'cancelled',
+    'CANCEL my order',
+    'the end',
+    'ending',
+    'QUITE',
+    'quit it',
+    'START NOW',
+    'restart',
+    'YESS',
+    'yes yes',
+    'eyes',
+    'HELPFUL',
+    'helpdesk',
+    'INFOS',
+    'more info',
   ])('%j is not a keyword', (body) => {
     expect(classifyKeyword(body)).toEqual({ kind: 'none', keyword: null });
   });

@@ -1,4 +1,4 @@
-import type { PrismaClient, SmsTemplate } from '@hub/db';
+import type { SmsTemplate } from '@hub/db';
 
 /** PostgreSQL channel a trigger on sms_templates notifies with the changed template_key. */
 export const TEMPLATE_CHANGE_CHANNEL = 'hub_template_changed';
@@ -11,12 +11,18 @@ export const TEMPLATE_CHANGE_CHANNEL = 'hub_template_changed';
  * once (see buildSmsAdapter); the TTL bounds staleness if that connection is down.
  * A TTL of 0 disables the cache.
  */
+/** What the store reads: a PrismaClient, or a fake in unit tests. */
+export interface TemplateSource {
+  smsTemplate: { findFirst(args: { where: { templateKey: string; isActive: true } }): PromiseLike<SmsTemplate | null> };
+}
+
 export class TemplateStore {
   private cache = new Map<string, { template: SmsTemplate | null; expires: number }>();
 
   constructor(
-    private readonly prisma: PrismaClient,
+    private readonly prisma: TemplateSource,
     private readonly ttlMs: number,
+    /** Milliseconds since the epoch (injected by tests). */
     private readonly now: () => number = Date.now,
   ) {}
 

@@ -4,7 +4,7 @@ import { describeError, type Bus, type RunningConsumer } from '@hub/bus';
 import { scheduleRequestSchema, systemClock, TOPICS, type Clock } from '@hub/contracts';
 import type { Logger } from '@hub/logger';
 import { failpoint } from '@hub/runtime';
-import { claimDueJobs, completeJobs, recoverStaleClaims, releaseJobs } from './jobs.ts';
+import { claimDueJobs, completeJobs, recoverStaleClaims, releaseJobs, renewClaims } from './jobs.ts';
 import { publishStrandedEvents } from './stranded.ts';
 
 export interface SchedulerDeps {
@@ -40,27 +40,50 @@ export async function buildScheduler(deps: SchedulerDeps): Promise<SchedulerServ
   const claimTimeoutMs = deps.claimTimeoutMs ?? 30_000;
   const log = deps.log.child({ instanceId });
 
+  // Jobs claimed by this instance and not yet done or released. While it holds any, their
+  // claim is renewed every claimTimeoutMs / 3, so a publish slower than the claim timeout (a
+  // Kafka outage: the producer retries for up to a minute) does not let another instance
+  // recover and fire them again; only a claimer that stopped renewing (died) loses them.
+  const held = new Set<string>();
+  const renewEveryMs = Math.max(100, Math.floor(claimTimeoutMs / 3));
+  const renewal = setInterval(() => {
+    if (held.size === 0) return;
+    renewClaims(deps.prisma, instanceId, [...held]).catch((err: unknown) => log.warn({ err: describeError(err), jobs: held.size }, 'renewing job claims failed'));
+  }, renewEveryMs);
+  renewal.unref();
+
   const tick = async (): Promise<number> => {
     let fired = 0;
     for (;;) {
       const jobs = await claimDueJobs(deps.prisma, instanceId, batchSize, (deps.clock ?? systemClock).now());
       if (jobs.length === 0) return fired;
-      failpoint('scheduler.after_claim');
-      const byTopic = new Map<string, typeof jobs>();
-      for (const job of jobs) byTopic.set(job.topic, [...(byTopic.get(job.topic) ?? []), job]);
-      for (const [topic, group] of byTopic) {
-        try {
-          await deps.bus.sendRaw(
-            topic,
-            group.map((job) => ({ key: job.key, value: JSON.stringify(job.payload), headers: { ...job.headers, 'x-scheduled-job-id': job.id } })),
-          );
-          await completeJobs(deps.prisma, instanceId, group.map((j) => j.id));
-          fired += group.length;
-        } catch (err) {
-          log.error({ err: describeError(err), topic, jobs: group.length }, 'publishing due jobs failed; released for retry');
-          await releaseJobs(deps.prisma, instanceId, group.map((j) => j.id), describeError(err)).catch(() => undefined);
-          throw err;
+      for (const job of jobs) held.add(job.id);
+      try {
+        failpoint('scheduler.after_claim');
+        const byTopic = new Map<string, typeof jobs>();
+        for (const job of jobs) byTopic.set(job.topic, [...(byTopic.get(job.topic) ?? []), job]);
+        for (const [topic, group] of byTopic) {
+          try {
+            await deps.bus.sendRaw(
+              topic,
+              group.map((job) => ({ key: job.key, value: JSON.stringify(job.payload), headers: { ...job.headers, 'x-scheduled-job-id': job.id } })),
+            );
+            await completeJobs(deps.prisma, instanceId, group.map((j) => j.id));
+            fired += group.length;
+          } catch (err) {
+            log.error({ err: describeError(err), topic, jobs: group.length }, 'publishing due jobs failed; released for retry');
+            await releaseJobs(deps.prisma, instanceId, group.map((j) => j.id), describeError(err)).catch(() => undefined);
+            throw err;
+          } finally {
+            for (const job of group) held.delete(job.id);
+          }
         }
+      } catch (err) {
+        // Groups not reached are released too: they go back to pending for the next cycle.
+        const left = jobs.filter((j) => held.has(j.id)).map((j) => j.id);
+        if (left.length > 0) await releaseJobs(deps.prisma, instanceId, left, describeError(err)).catch(() => undefined);
+        for (const id of left) held.delete(id);
+        throw err;
       }
       if (jobs.length < batchSize) return fired;
     }
@@ -122,6 +145,7 @@ export async function buildScheduler(deps: SchedulerDeps): Promise<SchedulerServ
       running = false;
       if (timer) clearTimeout(timer);
       await current;
+      clearInterval(renewal);
       await consumer.stop();
     },
   };

@@ -36,7 +36,22 @@ export async function completeJobs(prisma: PrismaClient, instanceId: string, ids
      WHERE id = ANY(${ids}::uuid[]) AND status = 'claimed' AND claimed_by = ${instanceId}`;
 }
 
-/** Gives back jobs whose claimer died (claimed longer ago than the timeout). */
+/**
+ * Renews this instance's claim on jobs it still holds (claimed, not yet done or released):
+ * a live instance slow to publish them (a Kafka outage) keeps them, so recoverStaleClaims in
+ * another instance does not give them back and fire them a second time.
+ */
+export async function renewClaims(prisma: PrismaClient, instanceId: string, ids: string[]): Promise<number> {
+  if (ids.length === 0) return 0;
+  return prisma.$executeRaw`
+    UPDATE scheduled_jobs SET claimed_at = now()
+     WHERE id = ANY(${ids}::uuid[]) AND status = 'claimed' AND claimed_by = ${instanceId}`;
+}
+
+/**
+ * Gives back jobs whose claimer died: claimed longer ago than the timeout. A live claimer
+ * renews claimed_at (renewClaims) every timeout / 3 while it holds them.
+ */
 export async function recoverStaleClaims(prisma: PrismaClient, timeoutMs: number): Promise<number> {
   return prisma.$executeRaw`
     UPDATE scheduled_jobs SET status = 'pending', claimed_by = NULL, updated_at = now()

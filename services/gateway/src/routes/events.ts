@@ -7,7 +7,7 @@ import { HEADERS, notificationEventSchema, TOPICS, type Clock, type Notification
 import { requireScope } from '../plugins/auth.ts';
 import { sendError } from '../plugins/errors.ts';
 import type { GatewayMetrics } from '../plugins/metrics.ts';
-import { errorSchema } from './schemas.ts';
+import { authErrors, errorSchema } from './schemas.ts';
 
 export const eventInputSchema = notificationEventSchema.extend({
   occurredAt: notificationEventSchema.shape.occurredAt.optional(),
@@ -132,8 +132,8 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRouteDeps):
       summary: 'Publish up to GATEWAY_MAX_BATCH events; each result says accepted, duplicate or conflict',
       body: z.object({ events: z.array(eventInputSchema).min(1).max(deps.maxBatch) }),
       response: {
-        202: z.object({ results: z.array(z.object({ id: z.string(), status: z.enum(['accepted', 'duplicate', 'conflict']) })) }),
-        400: errorSchema,
+        202: z.object({ results: z.array(z.object({ id: z.string(), status: z.enum(['accepted', 'duplicate', 'conflict']) })) }).describe('one result per event, in request order'),
+        ...authErrors,
       },
     },
   }, async (request, reply) => {

@@ -31,6 +31,10 @@ export interface HubOptions {
   external?: ExternalService[];
   /** Another broker than the suite's (tests that restart Kafka start their own). */
   brokers?: string[];
+  /** Per-call timeout of the provider the in-process services use (default 5000 ms; child processes get it as TWILIO_TIMEOUT_MS). */
+  providerTimeoutMs?: number;
+  /** An already migrated database of another server (tests that restart PostgreSQL start their own). */
+  databaseUrl?: string;
 }
 
 export type ExternalService = 'sms-adapter' | 'router' | 'scheduler' | 'status-ingest';
@@ -62,7 +66,9 @@ const TEST_LOG_LEVEL = process.env.TEST_LOG_LEVEL ?? 'silent';
  */
 export async function startHub(options: HubOptions = {}): Promise<TestHub> {
   const brokers = options.brokers ?? inject('kafkaBrokers');
-  const db = await createTestDatabase(inject('baseDatabaseUrl'), inject('templateDatabase'));
+  const db = options.databaseUrl
+    ? { url: options.databaseUrl, drop: async () => undefined }
+    : await createTestDatabase(inject('baseDatabaseUrl'), inject('templateDatabase'));
   const prefix = `t${randomBytes(4).toString('hex')}`;
   const clock = options.clock ?? systemClock;
   const log = createLogger({ service: 'test', level: TEST_LOG_LEVEL, pretty: false });
@@ -89,7 +95,7 @@ export async function startHub(options: HubOptions = {}): Promise<TestHub> {
     baseUrl: sandbox.url,
     from: '+15005550006',
     verifyServiceSid: 'VA00000000000000000000000000000000',
-    timeoutMs: 5_000,
+    timeoutMs: options.providerTimeoutMs ?? 5_000,
   });
 
   const port = await freePort();
@@ -182,6 +188,7 @@ export async function startHub(options: HubOptions = {}): Promise<TestHub> {
       SMS_TEMPLATE_CACHE_TTL_MS: '0',
       SCHEDULER_POLL_MS: '100',
       SCHEDULER_CLAIM_TIMEOUT_MS: '3000',
+      ...(options.providerTimeoutMs ? { TWILIO_TIMEOUT_MS: String(options.providerTimeoutMs) } : {}),
       ...extra,
     }),
     apiKey: async (scopes: Scope[] = ['events:write', 'admin:write']) => (await createApiKey(prisma, 'test', scopes)).key,

@@ -9,12 +9,13 @@ import path from 'node:path';
 import { KAFKA_VERSION } from '@hub/kafka-local';
 import { startInfra, root } from './infra.ts';
 import { dbLimit, kafkaLimit } from './limits.ts';
-import { broadcast, burst, eventJson, gateway, nextPhoneOffset, steady, webhook } from './scenarios.ts';
+import { broadcast, burst, eventJson, gateway, nextPhoneOffset, scheduled, steady, webhook } from './scenarios.ts';
 import { round } from './measure.ts';
 import { renderMarkdown, targetsFor } from './report.ts';
 
 const num = (name: string, dflt: number) => Number(process.env[name] ?? dflt);
 const config = {
+  scheduled: num('BENCH_SCHEDULED', 200),
   rates: (process.env.BENCH_RATES ?? '100,250,500').split(',').map(Number),
   steadySeconds: num('BENCH_STEADY_SECONDS', 30),
   drainTimeoutS: num('BENCH_DRAIN_TIMEOUT_S', 120),
@@ -44,6 +45,8 @@ const infra = await startInfra({ partitions: config.partitions, smsRate: 10_000 
 let exitCode = 0;
 try {
   const pgVersion = ((await infra.db.query('SELECT version()')).rows[0] as { version: string }).version;
+  // First, while the hub is idle (issue 3: a job fires within 1 s of its due time on an idle system).
+  const scheduledResult = await scheduled(infra, config.scheduled, 60);
   const steadyResult = await steady(infra, config.rates, config.steadySeconds, config.drainTimeoutS);
   const burstResult = await burst(infra, config.burst, config.scenarioTimeoutS);
   const broadcastResult = await broadcast(infra, config.broadcast, config.scenarioTimeoutS);
@@ -73,6 +76,7 @@ try {
     git: { sha, dirty },
     machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model ?? 'unknown', memoryGb: round(os.totalmem() / 2 ** 30), node: process.version, kafka: KAFKA_VERSION, postgres: pgVersion, platform: `${os.platform()} ${os.release()}`, loadAvgAtStart: loadAtStart, loadAvgAtEnd: os.loadavg().map((l) => round(l, 2)) },
     config,
+    scheduled: scheduledResult,
     steady: steadyResult,
     burst: burstResult,
     broadcast: broadcastResult,

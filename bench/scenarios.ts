@@ -196,3 +196,51 @@ export async function gateway(infra: Infra, seconds: number, connections: number
   log(`  ${r.requestsPerSec} req/s p99 ${r.p99Ms} ms (non-2xx ${r.non2xx})`);
   return r;
 }
+
+export interface ScheduledResult {
+  events: number;
+  /** scheduled_jobs: completed_at − due_at (the job published to its topic). */
+  dueToPublishedMs: { min: number; p50: number; p95: number; max: number };
+  /** sms_messages.sent_at − notification_events.scheduled_for (the provider accepted the SMS). */
+  dueToAcceptMs: { min: number; p50: number; p95: number; max: number };
+  /** Jobs published before their due time (must be 0). */
+  early: number;
+}
+
+/**
+ * Scheduler latency on an otherwise idle hub: events scheduled a few seconds ahead, their due
+ * times spread over 5 s; how long after its due time each job fires and each SMS is accepted.
+ */
+export async function scheduled(infra: Infra, n: number, timeoutS: number): Promise<ScheduledResult> {
+  await seed(infra, 'task.reminder', n, 'sc');
+  log(`scheduled: ${n} events due over 5 s`);
+  const first = Date.now() + 4_000;
+  const messages = Array.from({ length: n }, (_, i) => {
+    const e = JSON.parse(eventJson(`sc-ev-${i + 1}`, `sc-${i + 1}`)) as Record<string, unknown>;
+    e.scheduledFor = new Date(first + Math.floor((i * 5_000) / n)).toISOString();
+    return { key: `sc-${i + 1}`, value: JSON.stringify(e) };
+  });
+  await infra.producer.send({ topic: infra.topic('notify.events.v1'), messages });
+  await waitUntil(async () => {
+    const o = await openDeliveries(infra.db, 'sc-ev-');
+    return o.total >= n && o.open === 0;
+  }, timeoutS * 1000, 500);
+  const stats = async (sql: string) => {
+    const { rows } = await infra.db.query(sql);
+    const r = rows[0] as { min: number | null; p: number[] | null; max: number | null; early?: number };
+    return { min: round(r.min ?? NaN, 0), p50: round(r.p?.[0] ?? NaN, 0), p95: round(r.p?.[1] ?? NaN, 0), max: round(r.max ?? NaN, 0), early: r.early ?? 0 };
+  };
+  const jobs = await stats(`
+    SELECT min(x) AS min, max(x) AS max, percentile_cont(ARRAY[0.5, 0.95]) WITHIN GROUP (ORDER BY x) AS p, count(*) FILTER (WHERE x < 0)::int AS early
+      FROM (SELECT extract(epoch FROM completed_at - due_at) * 1000 AS x FROM scheduled_jobs WHERE kind = 'event_due' AND ref_id LIKE 'sc-ev-%' AND completed_at IS NOT NULL) j`);
+  const sends = await stats(`
+    SELECT min(x) AS min, max(x) AS max, percentile_cont(ARRAY[0.5, 0.95]) WITHIN GROUP (ORDER BY x) AS p
+      FROM (SELECT extract(epoch FROM s.sent_at - e.scheduled_for) * 1000 AS x
+              FROM notification_events e JOIN notification_deliveries d ON d.event_id = e.id JOIN sms_messages s ON s.notification_delivery_id = d.id
+             WHERE e.id LIKE 'sc-ev-%' AND s.sent_at IS NOT NULL) m`);
+  const { early, ...dueToPublishedMs } = jobs;
+  const { early: _unused, ...dueToAcceptMs } = sends;
+  const r = { events: n, dueToPublishedMs, dueToAcceptMs, early };
+  log(`  due → published p50 ${dueToPublishedMs.p50} ms, max ${dueToPublishedMs.max} ms; due → accepted p50 ${dueToAcceptMs.p50} ms, max ${dueToAcceptMs.max} ms; early ${early}`);
+  return r;
+}

@@ -1,3 +1,3 @@
-export { buildGateway, type GatewayDeps } from './app.ts';
+export { buildGateway, type GatewayDeps, type RouteEntry } from './app.ts';
 export { loadGatewayConfig, gatewayEnv } from './config.ts';
-export { createApiKey, verifyApiKey, SCOPES, type Scope } from './api-keys.ts';
+export { createApiKey, verifyApiKey, hasScope, SCOPES, type Scope } from './api-keys.ts';

@@ -1,7 +1,15 @@
 import type { NotificationDelivery, NotificationEvent, Prisma, SmsMessage, User } from '@hub/db';
-import { countSegments, fallbackText, generateShortCode, renderTemplate, replaceLinks, withOptOutFooter } from '@hub/sms-rules';
-import { templateKeyFor } from './template-store.ts';
-import type { DeliverDeps } from './deliver.ts';
+import { characterCount, countSegments, fallbackText, generateShortCode, renderTemplate, replaceLinks, withOptOutFooter } from '@hub/sms-rules';
+import { templateKeyFor, type TemplateStore } from './template-store.ts';
+import type { DeliverSettings } from './deliver.ts';
+
+/** What composing reads: the template cache, and whether a number was texted before (footer 'first'). */
+export interface ComposeDeps {
+  hot: { sentToPhoneBefore(phoneNumber: string): Promise<boolean> };
+  templates: Pick<TemplateStore, 'get'>;
+  settings: Pick<DeliverSettings, 'publicBaseUrl' | 'footer'>;
+  randomBytes: (n: number) => Uint8Array;
+}
 
 export type Composed =
   | {
@@ -19,9 +27,16 @@ export type Composed =
 /**
  * Builds the text of one SMS: the event type's template (or a readable fallback), links
  * replaced by tracked short links, and the opt-out footer where configured.
+ *
+ * A template's max_length bounds what the template produces as the recipient reads it:
+ * the rendered text with its links already shortened (a 300-character signed URL in a
+ * variable becomes a ~40-character short link, and a short URL may grow). The opt-out
+ * footer is not counted: it is the hub's compliance text, added to the first message to a
+ * number only, and a template must not fail for one recipient and pass for the next. The
+ * segment count is always of the full text, footer included.
  */
 export async function composeMessage(
-  deps: Pick<DeliverDeps, 'hot' | 'templates' | 'settings' | 'randomBytes'>,
+  deps: ComposeDeps,
   args: { delivery: NotificationDelivery & { event: NotificationEvent; user: User }; phoneNumber: string },
 ): Promise<Composed> {
   const { event, user } = args.delivery;
@@ -31,9 +46,9 @@ export async function composeMessage(
   const template = await deps.templates.get(templateKey);
   let text: string;
   if (template) {
+    // max_length is checked below, once links are shortened.
     const rendered = renderTemplate(template.messageTemplate, vars, {
       requiredVars: Array.isArray(template.requiredVars) ? (template.requiredVars as string[]) : [],
-      maxLength: template.maxLength,
     });
     if (!rendered.ok) {
       const e = rendered.error;
@@ -55,6 +70,12 @@ export async function composeMessage(
     links.push({ code, url });
     return `${base}/l/${code}`;
   });
+  if (template) {
+    const length = characterCount(text);
+    if (length > template.maxLength) {
+      return { ok: false, code: 'template_too_long', message: `template ${templateKey}: rendered text (links shortened) is ${length} characters, max ${template.maxLength}` };
+    }
+  }
 
   if (deps.settings.footer !== 'never') {
     const first = deps.settings.footer === 'always' || !(await deps.hot.sentToPhoneBefore(args.phoneNumber));

@@ -190,6 +190,14 @@ describe('Twilio adapter and sandbox together', () => {
     expect((await rig.provider.findSent({ to: '+15551230019', body: 'bad gateway', since: new Date(Date.now() - 60_000) }))?.sid).toBe(rig.sandbox.sends().at(-1)!.sid);
   });
 
+  it('a send slower than the timeout is a timeout of unknown outcome, and the sandbox still carries it out', async () => {
+    rig.sandbox.setFaults({ latencyMs: TIMEOUT_MS + 300 });
+    const err = await rig.provider.send({ to: '+15551230020', body: 'slow', statusCallback: callbackUrl('mid-20') }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'timeout', outcomeUnknown: true });
+    await rig.receiver.waitFor(() => statuses('mid-20').includes('delivered'));
+    expect(rig.sandbox.sends({ to: '+15551230020' })).toHaveLength(1);
+  });
+
   it('a refused connection is a retryable network error that certainly sent nothing', async () => {
     const closed = createTwilioProvider({ accountSid: rig.sandbox.accountSid, authToken: 'x', baseUrl: 'http://127.0.0.1:1', from: '+15005550006', timeoutMs: 1_000 });
     const err = await closed.fetch(`SM${'0'.repeat(32)}`).catch((e: unknown) => e);

@@ -57,11 +57,9 @@ export class ApiGuard {
     this.failAfterHandling.clear();
   }
 
-  /** Fastify onRequest hook: latency and connection resets (nothing is read yet). */
+  /** Fastify onRequest hook: connection resets (nothing is read yet). */
   readonly onRequest = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
     if (request.url.startsWith(CONTROL_PREFIX)) return undefined;
-    const { latencyMs } = this.faults;
-    if (latencyMs > 0) await sleep(latencyMs);
     if (this.faults.resetNext > 0) {
       this.faults.resetNext--;
       this.log({ method: request.method, path: pathOf(request.url), to: null, messageId: null, status: null, at: new Date() });
@@ -72,9 +70,15 @@ export class ApiGuard {
     return undefined;
   };
 
-  /** Fastify preHandler hook (the form is parsed): the log, forced errors, authentication. */
+  /**
+   * Fastify preHandler hook (the form is read): latency, the log, forced errors,
+   * authentication. The latency comes after the request was read, as a slow provider's does:
+   * a caller that gives up waiting cannot know whether it was carried out (it is).
+   */
   readonly preHandler = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
     if (request.url.startsWith(CONTROL_PREFIX)) return undefined;
+    const { latencyMs } = this.faults;
+    if (latencyMs > 0) await sleep(latencyMs);
     const record = this.recordOf(request);
     this.records.set(request.id, record);
     this.log(record);

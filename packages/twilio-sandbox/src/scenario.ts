@@ -44,7 +44,7 @@ export interface FailNext {
 
 /** Faults of the API itself (health checks, error handling, rate limiting). */
 export interface ApiFaults {
-  /** Added before every API response, in ms. */
+  /** Added to every API request once it is read, before it is handled (a slow provider), in ms. */
   latencyMs: number;
   failNext: FailNext | null;
   /** The next N API requests have their connection destroyed (a network error, ECONNRESET). */

@@ -9,6 +9,8 @@
  * its parenthesis). A scheme with nothing after it is not a link.
  */
 
+import { characterCount } from './templates.ts';
+
 export interface FoundLink {
   url: string;
   /** UTF-16 index of the first character of the URL in the text. */
@@ -53,6 +55,16 @@ export function replaceLinks(text: string, shorten: (url: string) => string): st
     cursor = link.end;
   }
   return out + text.slice(cursor);
+}
+
+/**
+ * The length (code points) a text will have once its links are replaced by short links
+ * `<publicBaseUrl>/l/<code>`: what a template's max_length bounds (the sms-adapter checks
+ * the real replacement; a preview or a save-time check can use this without creating codes).
+ */
+export function lengthWithShortLinks(text: string, publicBaseUrl: string, codeLength = MIN_SHORT_CODE_LENGTH): number {
+  const link = `${publicBaseUrl.replace(/\/$/, '')}/l/${'x'.repeat(codeLength)}`;
+  return characterCount(replaceLinks(text, () => link));
 }
 
 function trimTrailing(candidate: string): string {

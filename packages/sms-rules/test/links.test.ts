@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findLinks, generateShortCode, replaceLinks, SHORT_CODE_PATTERN } from '../src/links.ts';
+import { findLinks, generateShortCode, lengthWithShortLinks, replaceLinks, SHORT_CODE_PATTERN } from '../src/links.ts';
 
 const urls = (text: string) => findLinks(text).map((l) => l.url);
 
@@ -118,5 +118,17 @@ describe('generateShortCode', () => {
   it('fails instead of looping forever on a broken random source', () => {
     expect(() => generateShortCode(() => new Uint8Array(20).fill(255))).toThrow(/random source/);
     expect(() => generateShortCode(() => new Uint8Array(0))).toThrow(/random source/);
+  });
+});
+
+describe('lengthWithShortLinks', () => {
+  const base = 'http://127.0.0.1:3000/'; // trailing slash dropped: links are http://127.0.0.1:3000/l/<10>
+  it('counts each link at the short link length, whatever its own length', () => {
+    expect(lengthWithShortLinks(`Read https://docs.example.com/${'x'.repeat(200)} now`, base)).toBe(5 + 34 + 4);
+    expect(lengthWithShortLinks('Go http://x.co', base)).toBe(3 + 34);
+    expect(lengthWithShortLinks('a http://a.io/1 b http://a.io/1', base)).toBe(2 + 34 + 3 + 34);
+  });
+  it('is the code point count of a text without links', () => {
+    expect(lengthWithShortLinks('🎉 no links', base)).toBe(10);
   });
 });

@@ -32,6 +32,6 @@ await runService(infra.log, async () => {
       reconcileAfterMs: config.SMS_RECONCILE_AFTER_MS,
     },
   });
-  infra.log.info('sms-adapter started');
+  infra.log.info({ allowedCountries: config.SMS_ALLOWED_COUNTRIES, allowedCountriesFrom: config.allowedCountriesFrom }, 'sms-adapter started');
   return { stop: async () => { await adapter.stop(); await infra.close(); } };
 });

@@ -20,7 +20,7 @@ afterAll(async () => {
 describe('templates', () => {
   it('lists the seeded templates', async () => {
     const res = await reader('GET', '/v1/templates');
-    expect((res.body.items as { key: string }[]).map((t) => t.key)).toEqual(expect.arrayContaining(['task_reminder', 'welcome_sms']));
+    expect((res.body.items as { key: string }[]).map((t) => t.key).sort()).toEqual(['daily_brief_ready', 'task_reminder', 'urgent_task', 'welcome_sms']);
     expect((await reader('GET', '/v1/templates/task_reminder')).body).toMatchObject({ key: 'task_reminder', requiredVars: ['task_name', 'due_time'], vars: ['task_name', 'due_time'], isActive: true });
     expect((await reader('GET', '/v1/templates/nope')).status).toBe(404);
   });
@@ -149,6 +149,24 @@ describe('SMS message search', () => {
     expect(window.body.items).toHaveLength(10);
   });
 
+  it('filters by the event type and channel of the message\'s delivery', async () => {
+    const userId = await seedUser(hub.prisma, { externalId: 'by-type', phone: '+14155559003' });
+    const made: Record<string, string> = {};
+    for (const [eventId, type, channel] of [['bt-1', 'task.reminder', 'sms'], ['bt-2', 'brief.ready', 'sms'], ['bt-3', 'brief.ready', 'push']] as const) {
+      await hub.prisma.notificationEvent.create({ data: { id: eventId, eventType: type, targetUserId: 'by-type' } });
+      const d = await hub.prisma.notificationDelivery.create({ data: { eventId, userId, channel, status: 'delivered' } });
+      made[eventId] = (await hub.prisma.smsMessage.create({ data: { userId, phoneNumber: '+14155559003', messageContent: eventId, status: 'delivered', notificationDeliveryId: d.id } })).id;
+    }
+    await seedMessages(userId, [{ phone: '+14155559003', status: 'delivered', at: new Date() }]); // outside any delivery
+    const list = async (q: string) => ((await reader('GET', `/v1/sms-messages?userId=by-type&${q}`)).body.items as { id: string }[]).map((m) => m.id).sort();
+    expect(await list('eventType=brief.ready')).toEqual([made['bt-2'], made['bt-3']].sort());
+    expect(await list('eventType=task.reminder')).toEqual([made['bt-1']]);
+    expect(await list('channel=push')).toEqual([made['bt-3']]);
+    expect(await list('eventType=brief.ready&channel=sms')).toEqual([made['bt-2']]);
+    expect(await list('eventType=nothing.here')).toEqual([]);
+    expect(await list('')).toHaveLength(4);
+  });
+
   it.each([
     ['/v1/sms-messages?status=lost', 'validation_failed'],
     ['/v1/sms-messages?limit=0', 'validation_failed'],
@@ -170,6 +188,9 @@ describe('metrics API', () => {
 
   beforeAll(async () => {
     const userId = await seedUser(hub.prisma, { externalId: 'metrics-user', phone: '+14155559002' });
+    await seedUser(hub.prisma, { externalId: 'metrics-opted-out', optedOut: true });
+    await seedUser(hub.prisma, { externalId: 'metrics-unverified', verified: false });
+    await hub.prisma.user.create({ data: { externalId: 'metrics-no-prefs' } });
     await seedMessages(userId, [
       ...Array.from({ length: 8 }, () => ({ phone: '+14155559002', status: 'delivered' as const, at: day, templateKey: 'urgent_task' })),
       { phone: '+14155559002', status: 'failed', code: 30003, at: day },
@@ -202,10 +223,49 @@ describe('metrics API', () => {
     const templates = await reader('GET', '/v1/metrics/templates');
     expect((templates.body.items as { key: string }[]).find((t) => t.key === 'urgent_task')).toMatchObject({ messages: 8, delivered: 8, deliveryRate: 1 });
     const users = await reader('GET', '/v1/metrics/users');
-    expect(users.body).toMatchObject({ users: expect.any(Number), verified: expect.any(Number), optedOut: expect.any(Number), window: { days: 30 } });
-    expect(users.body.verified as number).toBeGreaterThanOrEqual(2);
+    // The recipients of this file so far: pager, by-type, metrics-user (verified), metrics-opted-out
+    // (verified, opted out), metrics-unverified, metrics-no-prefs (no preferences row).
+    expect(users.body).toEqual({ users: 6, withPreferences: 5, verified: 4, optedOut: 1, reachable: 3, window: { days: 30, optOuts: 0, optIns: 0 } });
     const cost = await reader('GET', '/v1/metrics/cost?days=7');
     expect(cost.body).toMatchObject({ currency: 'USD', prices: { US: 0.0079, CA: 0.0079, '*': 0.05 } });
     expect((cost.body.byCountry as { country: string }[]).find((c) => c.country === 'GB')).toEqual({ country: 'GB', messages: 2, segments: 4, pricePerSegment: 0.05, estimatedCost: 0.2 });
+  });
+});
+
+describe('validation: bad input gets a 400 and changes nothing', () => {
+  const event = (id: string) => ({ id, type: 'task.reminder', targetUserId: 'nobody', payload: {} });
+
+  it.each([
+    ['an empty batch', () => ({ events: [] }), 'validation_failed'],
+    ['a batch over GATEWAY_MAX_BATCH (500)', () => ({ events: Array.from({ length: 501 }, (_, i) => event(`vb-over-${i}`)) }), 'validation_failed'],
+    ['a batch with one id twice', () => ({ events: [event('vb-dup-1'), event('vb-dup-2'), event('vb-dup-1')] }), 'duplicate_ids'],
+  ])('refuses %s', async (_what, body, code) => {
+    const post = caller(hub.gateway, await hub.apiKey(['events:write']));
+    const res = await post('POST', '/v1/events/batch', body());
+    expect(res.status).toBe(400);
+    expect(res.body.error?.code).toBe(code);
+    expect(await hub.prisma.notificationEvent.count({ where: { id: { startsWith: 'vb-' } } })).toBe(0);
+  });
+
+  it('refuses an opt-out reason over 100 characters', async () => {
+    const userId = await seedUser(hub.prisma, { externalId: 'long-reason' });
+    const res = await admin('POST', '/v1/users/long-reason/sms-preferences/opt-out', { reason: 'x'.repeat(101) });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({ code: 'validation_failed', fields: [expect.objectContaining({ field: 'body.reason' })] });
+    expect(await hub.prisma.userSmsPreferences.findFirstOrThrow({ where: { user: { externalId: 'long-reason' } } })).toMatchObject({ optedOut: false });
+    expect(await hub.prisma.smsOptOutEvent.count({ where: { userId } })).toBe(0);
+  });
+
+  it.each([
+    ['daily', 0, 90],
+    ['failures', 0, 90],
+    ['templates', 0, 365],
+    ['users', 0, 365],
+    ['cost', 0, 366],
+  ])('bounds the days of /v1/metrics/%s', async (path, below, max) => {
+    expect((await reader('GET', `/v1/metrics/${path}?days=${below}`)).body.error?.code).toBe('validation_failed');
+    expect((await reader('GET', `/v1/metrics/${path}?days=${max + 1}`)).body.error?.code).toBe('validation_failed');
+    expect((await reader('GET', `/v1/metrics/${path}?days=1.5`)).status).toBe(400);
+    expect((await reader('GET', `/v1/metrics/${path}?days=${max}`)).status).toBe(200);
   });
 });

@@ -124,7 +124,7 @@ describe('SMS preferences', () => {
   it('returns defaults, then updates toggles, quiet hours, zone and cap', async () => {
     await admin('PUT', '/v1/users/pref-user', {});
     const defaults = await reader('GET', '/v1/users/pref-user/sms-preferences');
-    expect(defaults.body).toMatchObject({ phoneNumber: null, phoneVerified: false, dailySmsLimit: 10, quietHoursStart: null });
+    expect(defaults.body).toMatchObject({ phoneNumber: null, phoneVerified: false, taskReminders: true, dailyBriefSms: true, urgentAlerts: true, dailySmsLimit: 10, quietHoursStart: null, optedOut: false });
     const patched = await admin('PATCH', '/v1/users/pref-user/sms-preferences', {
       taskReminders: false, quietHoursStart: '22:00', quietHoursEnd: '07:00', timezone: 'Asia/Tokyo', dailySmsLimit: 0,
     });

@@ -122,4 +122,15 @@ describe('phone verification', () => {
     expect((await start('nobody-here', uniquePhone())).status).toBe(404);
     expect(await hub.prisma.userSmsPreferences.count({ where: { user: { externalId: 'typo' } } })).toBe(0);
   });
+
+  it('answers 429 when the provider allows no more checks for a verification (60202)', async () => {
+    await admin('PUT', '/v1/users/guesser', {});
+    const phone = uniquePhone();
+    expect((await start('guesser', phone)).status).toBe(202);
+    for (let i = 0; i < 5; i++) expect((await check('guesser', phone, '000000')).body.error?.code).toBe('invalid_code');
+    const limited = await check('guesser', phone, '123456');
+    expect(limited.status).toBe(429);
+    expect(limited.body.error).toMatchObject({ code: 'too_many_checks', providerCode: 60202 });
+    expect(await hub.prisma.userSmsPreferences.count({ where: { user: { externalId: 'guesser' }, phoneVerified: true } })).toBe(0);
+  });
 });

@@ -15,6 +15,8 @@ const listQuery = z.object({
   phone: z.string().max(64).optional().describe('any form normalizePhone accepts; matched in E.164'),
   status: z.enum(Object.values(SmsStatus) as [SmsStatus, ...SmsStatus[]]).optional(),
   templateKey: z.string().max(100).optional(),
+  eventType: z.string().max(100).optional().describe('the type of the event whose delivery the message belongs to'),
+  channel: z.string().max(20).optional().describe("the channel of the message's delivery; messages outside a delivery have none"),
   from: isoDateTime.optional().describe('created at or after'),
   to: isoDateTime.optional().describe('created before'),
   ...pageQuery,
@@ -63,6 +65,9 @@ export function registerSmsMessageRoutes(app: FastifyInstance, deps: { prisma: P
       ...(phone ? { phoneNumber: phone } : {}),
       ...(q.status ? { status: q.status } : {}),
       ...(q.templateKey ? { templateKey: q.templateKey } : {}),
+      ...(q.eventType || q.channel
+        ? { delivery: { ...(q.eventType ? { event: { eventType: q.eventType } } : {}), ...(q.channel ? { channel: q.channel } : {}) } }
+        : {}),
       ...(q.from || q.to ? { createdAt: { ...(q.from ? { gte: new Date(q.from) } : {}), ...(q.to ? { lt: new Date(q.to) } : {}) } } : {}),
       ...afterCursor(cursor),
     };

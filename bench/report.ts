@@ -78,6 +78,7 @@ export function renderMarkdown(r: ReportInput & { targets: Target[] }): string {
   for (const p of r.steady.phases) {
     L.push(row([p.rate, p.published, p.acceptPerSec, `${p.acceptMs.p50} / ${p.acceptMs.p95} / ${p.acceptMs.p99}`, p.deliveredPerSec, `${p.deliveredMs.p50} / ${p.deliveredMs.p95} / ${p.deliveredMs.p99}`, `${p.lagAtEnd.router} / ${p.lagAtEnd['sms-adapter']} / ${p.lagAtEnd['status-ingest']}`, p.drainedSeconds === null ? 'not drained' : `${p.drainedSeconds} s`, `${((100 * p.acceptPerSec) / r.limits.db.perSec).toFixed(1)} %`]));
   }
+  if (r.steady.skippedRates.length) L.push('', `Not run: ${r.steady.skippedRates.join(', ')}/s — a lower rate already saturated the hub (accepted < 80 % of the offered rate), so a higher one would only measure a longer queue.`);
   L.push('', 'Accept/s = accepted messages ÷ (last accept − phase start); latencies from notification_events.occurred_at to sms_messages.sent_at / delivered_at (percentile_cont in SQL).', '');
   L.push('Resident memory during scenario 1 (MB, max / mean): ' + Object.entries(r.steady.rssMb).map(([k, v]) => `${k} ${v.maxMb} / ${v.meanMb}`).join('; '), '');
   L.push(`CPU split during scenario 1 (${r.steady.wallSeconds} s wall, ${r.machine.cores} cores = ${(r.steady.wallSeconds * r.machine.cores).toFixed(0)} CPU-s available): ` + Object.entries(r.steady.cpuSeconds).map(([k, v]) => `${k} ${v} s (${r.steady.cpuShare[k]} %)`).join('; '), '');

@@ -34,6 +34,8 @@ export interface SteadyPhase extends LatencyStats {
 
 export interface SteadyResult {
   phases: SteadyPhase[];
+  /** Higher rates not run because a lower one already saturated the hub (accepted < 80 % of offered). */
+  skippedRates: number[];
   rssMb: Record<string, { maxMb: number; meanMb: number }>;
   cpuSeconds: Record<string, number>;
   cpuShare: Record<string, number>;
@@ -54,7 +56,14 @@ export async function steady(infra: Infra, rates: number[], seconds: number, dra
   const cpu0 = cpuSnapshot(groups);
   const wall0 = Date.now();
   const phases: SteadyPhase[] = [];
+  const skippedRates: number[] = [];
   for (const rate of rates) {
+    const saturated = phases.find((p) => p.acceptPerSec < 0.8 * p.rate);
+    if (saturated) {
+      log(`steady ${rate}/s skipped: ${saturated.rate}/s already saturated the hub (${saturated.acceptPerSec}/s accepted)`);
+      skippedRates.push(rate);
+      continue;
+    }
     const tag = `st${rate}`;
     log(`steady ${rate}/s for ${seconds} s`);
     const start = new Date();
@@ -86,7 +95,7 @@ export async function steady(infra: Infra, rates: number[], seconds: number, dra
   const cpuSeconds = cpuDiff(cpu0, cpu1);
   const totalCpu = Object.values(cpuSeconds).reduce((a, b) => a + b, 0);
   const cpuShare = Object.fromEntries(Object.entries(cpuSeconds).map(([k, v]) => [k, round((100 * v) / Math.max(0.001, totalCpu))]));
-  return { phases, rssMb: rss.stop(), cpuSeconds, cpuShare, wallSeconds: round(wallSeconds) };
+  return { phases, skippedRates, rssMb: rss.stop(), cpuSeconds, cpuShare, wallSeconds: round(wallSeconds) };
 }
 
 export interface BurstResult { events: number; publishSeconds: number; finalSeconds: number | null; meanPerSec: number; peakAcceptPerSec: number; stats: LatencyStats }

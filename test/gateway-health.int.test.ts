@@ -17,7 +17,7 @@ beforeAll(async () => {
   hub = await startHub();
 });
 afterEach(() => {
-  hub.sandbox.setFaults({ latencyMs: 0, failNext: null });
+  hub.sandbox.setFaults({ latencyMs: 0, failNext: null, resetNext: 0 });
 });
 afterAll(async () => {
   await Promise.allSettled(extra.map((app) => app.close()));
@@ -75,7 +75,7 @@ describe('GET /health', () => {
     const { code, body } = await health(app);
     expect(code).toBe(503);
     expect(body.status).toBe('red');
-    expect(body.checks.provider).toMatchObject({ status: 'red', error: expect.stringContaining('400 ms') });
+    expect(body.checks.provider).toMatchObject({ status: 'red', error: 'timeout' });
   });
 
   it('turns red (503) on a provider authentication error', async () => {
@@ -87,6 +87,31 @@ describe('GET /health', () => {
     expect(body.checks.providerAuth.status).toBe('red');
     // Recovers as soon as the provider accepts the credentials again.
     expect((await health(app)).body.status).toBe('green');
+  });
+
+  it.each([
+    ['a 5xx answer', { failNext: { count: 20, status: 503 } }, 'provider_server_error'],
+    ['a network failure', { resetNext: 20 }, 'provider_network'],
+  ] as const)('turns the provider red (503) on %s', async (_what, faults, error) => {
+    const app = await gatewayWith();
+    hub.sandbox.setFaults(faults);
+    const { code, body } = await health(app);
+    expect(code).toBe(503);
+    expect(body).toMatchObject({ status: 'red', checks: { provider: { status: 'red', error }, providerAuth: { status: 'unknown' }, database: { status: 'green' } } });
+    hub.sandbox.setFaults({ failNext: null, resetNext: 0 });
+    expect((await health(app)).body.checks.provider.status).toBe('green');
+  });
+
+  it('grades the delivery success rate with configured thresholds', async () => {
+    const strict = await gatewayWith({ health: { minSample: 10, rateGreen: 0.99, rateYellow: 0.97 } });
+    const userId = await seedUser(hub.prisma, { externalId: 'rate-strict' });
+    await hub.prisma.smsMessage.createMany({
+      data: Array.from({ length: 50 }, (_, i) => ({ userId, phoneNumber: '+14155550143', messageContent: 'x', status: i < 49 ? 'delivered' as const : 'failed' as const })),
+    });
+    // 98 %: green by the runbook's 95 %, yellow by these.
+    expect((await health(strict)).body.checks.deliveryRate).toMatchObject({ status: 'yellow', rate: 0.98 });
+    expect((await health(await gatewayWith())).body.checks.deliveryRate).toMatchObject({ status: 'green', rate: 0.98 });
+    await hub.prisma.smsMessage.deleteMany({ where: { userId } });
   });
 
   it('grades the delivery success rate over the last hour', async () => {
@@ -122,5 +147,10 @@ describe('GET /health', () => {
       status: 'red',
       checks: { database: { status: 'red', latencyMs: null }, kafka: { status: 'red' }, deliveryRate: { status: 'unknown' }, provider: { status: 'green' } },
     });
+    // Codes only: the unauthenticated body never carries a driver's or client's error text.
+    expect(['unreachable', 'timeout']).toContain(body.checks.database.error);
+    expect(['unreachable', 'timeout']).toContain(body.checks.kafka.error);
+    expect(['query_failed', 'timeout']).toContain(body.checks.deliveryRate.error);
+    expect(JSON.stringify(body)).not.toMatch(/127\.0\.0\.1|nowhere|ECONNREFUSED|postgres/i);
   });
 });

@@ -127,7 +127,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
   registerPhoneVerificationRoutes(app, { ...core, metrics, provider, maxStarts: deps.maxVerificationStarts ?? 5 });
   registerTemplateRoutes(app, { prisma: deps.prisma });
   registerMetricsApiRoutes(app, { prisma: deps.prisma, clock: deps.clock, prices: deps.prices ?? DEFAULT_PRICES });
-  const monitor = new HealthMonitor({ ...core, provider: deps.provider, metrics, thresholds: { ...DEFAULT_HEALTH_THRESHOLDS, ...deps.health } });
+  const monitor = new HealthMonitor({ ...core, provider: deps.provider, metrics, log: deps.log, thresholds: { ...DEFAULT_HEALTH_THRESHOLDS, ...deps.health } });
   registerHealthRoutes(app, monitor);
   app.get('/metrics', { schema: { hide: true } as object }, async (_req, reply) => reply.type(deps.metrics.contentType).send(await deps.metrics.metrics()));
   return app;

@@ -24,6 +24,9 @@ export const gatewayEnv = z.object({
   /** Health (runbook): provider latency yellow/red thresholds, delivery-rate window, verdict cache. */
   HEALTH_LATENCY_YELLOW_MS: z.coerce.number().int().min(1).default(3_000),
   HEALTH_LATENCY_RED_MS: z.coerce.number().int().min(1).default(7_000),
+  /** Delivery success rate (0–1): above GREEN is green, from YELLOW up to GREEN yellow, below YELLOW red. */
+  HEALTH_RATE_GREEN: z.coerce.number().gt(0).max(1).default(0.95),
+  HEALTH_RATE_YELLOW: z.coerce.number().gt(0).max(1).default(0.9),
   HEALTH_RATE_WINDOW_MS: z.coerce.number().int().min(60_000).default(3_600_000),
   HEALTH_RATE_MIN_SAMPLE: z.coerce.number().int().min(1).default(10),
   HEALTH_CACHE_MS: z.coerce.number().int().min(0).default(10_000),
@@ -32,10 +35,15 @@ export const gatewayEnv = z.object({
   },
 });
 
-export const gatewayEnvChecked = gatewayEnv.refine((c) => c.HEALTH_LATENCY_YELLOW_MS < c.HEALTH_LATENCY_RED_MS, {
-  message: 'HEALTH_LATENCY_YELLOW_MS must be below HEALTH_LATENCY_RED_MS',
-  path: ['HEALTH_LATENCY_YELLOW_MS'],
-});
+export const gatewayEnvChecked = gatewayEnv
+  .refine((c) => c.HEALTH_LATENCY_YELLOW_MS < c.HEALTH_LATENCY_RED_MS, {
+    message: 'HEALTH_LATENCY_YELLOW_MS must be below HEALTH_LATENCY_RED_MS',
+    path: ['HEALTH_LATENCY_YELLOW_MS'],
+  })
+  .refine((c) => c.HEALTH_RATE_YELLOW < c.HEALTH_RATE_GREEN, {
+    message: 'HEALTH_RATE_YELLOW must be below HEALTH_RATE_GREEN',
+    path: ['HEALTH_RATE_YELLOW'],
+  });
 
 export type GatewayConfig = z.infer<typeof gatewayEnv>;
 export const loadGatewayConfig = (env: Record<string, string | undefined> = process.env) => loadConfig(gatewayEnvChecked, env);

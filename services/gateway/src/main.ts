@@ -22,6 +22,8 @@ await runService(infra.log, async () => {
     health: {
       latencyYellowMs: config.HEALTH_LATENCY_YELLOW_MS,
       latencyRedMs: config.HEALTH_LATENCY_RED_MS,
+      rateGreen: config.HEALTH_RATE_GREEN,
+      rateYellow: config.HEALTH_RATE_YELLOW,
       rateWindowMs: config.HEALTH_RATE_WINDOW_MS,
       minSample: config.HEALTH_RATE_MIN_SAMPLE,
       cacheMs: config.HEALTH_CACHE_MS,

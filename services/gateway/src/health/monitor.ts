@@ -1,20 +1,36 @@
 import type { PrismaClient } from '@hub/db';
 import type { Bus } from '@hub/bus';
 import type { Clock } from '@hub/contracts';
-import { ProviderError, type SmsProvider } from '@hub/sms-provider';
+import { PROVIDER_ERROR_CODES, ProviderError, type SmsProvider } from '@hub/sms-provider';
 import type { GatewayMetrics } from '../plugins/metrics.ts';
 import { deliveryRateLight, formatWindow, latencyLight, overall, type CheckStatus, type HealthThresholds, type Light } from './verdict.ts';
+
+/**
+ * Why a check is not green, as a closed list of codes: /health answers without
+ * authentication, so it never carries an error's text (hosts, users, driver messages);
+ * the text goes to the log.
+ */
+export const HEALTH_ERROR_CODES = [
+  'timeout', 'unreachable', 'no_brokers', 'query_failed', 'not_configured', 'auth_failed',
+  ...PROVIDER_ERROR_CODES.map((c) => `provider_${c}` as const),
+] as const;
+export type HealthErrorCode = (typeof HEALTH_ERROR_CODES)[number];
 
 export interface HealthReport {
   status: Light;
   checkedAt: string;
   checks: {
-    database: { status: CheckStatus; latencyMs: number | null; error?: string };
-    kafka: { status: CheckStatus; latencyMs: number | null; brokers?: number; error?: string };
-    provider: { status: CheckStatus; latencyMs: number | null; error?: string };
-    providerAuth: { status: CheckStatus; error?: string };
-    deliveryRate: { status: CheckStatus; window: string; rate: number | null; delivered: number; failed: number; sufficientSample: boolean; error?: string };
+    database: { status: CheckStatus; latencyMs: number | null; error?: HealthErrorCode };
+    kafka: { status: CheckStatus; latencyMs: number | null; brokers?: number; error?: HealthErrorCode };
+    provider: { status: CheckStatus; latencyMs: number | null; error?: HealthErrorCode };
+    providerAuth: { status: CheckStatus; error?: HealthErrorCode };
+    deliveryRate: { status: CheckStatus; window: string; rate: number | null; delivered: number; failed: number; sufficientSample: boolean; error?: HealthErrorCode };
   };
+}
+
+/** Where the monitor logs the details its report leaves out. */
+export interface HealthLog {
+  warn(obj: Record<string, unknown>, msg: string): void;
 }
 
 export interface HealthDeps {
@@ -24,6 +40,7 @@ export interface HealthDeps {
   provider?: SmsProvider | undefined;
   metrics?: Pick<GatewayMetrics, 'providerDuration'>;
   thresholds: HealthThresholds;
+  log?: HealthLog;
 }
 
 type Admin = ReturnType<Bus['admin']>;
@@ -36,7 +53,8 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-const message = (err: unknown) => (err instanceof Error ? err.message : String(err)).slice(0, 200);
+/** The code of a failed dependency check; `otherwise` when it answered, but wrongly. */
+const codeOf = (err: unknown, otherwise: HealthErrorCode): HealthErrorCode => (err instanceof Timeout ? 'timeout' : otherwise);
 const elapsed = (started: number) => Math.round(performance.now() - started);
 
 /** A message sid that cannot exist: fetching it is the cheapest authenticated round trip (a 404). */
@@ -80,13 +98,18 @@ export class HealthMonitor {
     };
   }
 
+  private failed(check: string, err: unknown, code: HealthErrorCode): HealthErrorCode {
+    this.deps.log?.warn({ check, code, err: err instanceof Error ? err.message : String(err) }, 'health check failed');
+    return code;
+  }
+
   private async database(): Promise<HealthReport['checks']['database']> {
     const started = performance.now();
     try {
       await withTimeout(this.deps.prisma.$queryRaw`SELECT 1`, this.deps.thresholds.dependencyTimeoutMs);
       return { status: 'green', latencyMs: elapsed(started) };
     } catch (err) {
-      return { status: 'red', latencyMs: null, error: message(err) };
+      return { status: 'red', latencyMs: null, error: this.failed('database', err, codeOf(err, 'unreachable')) };
     }
   }
 
@@ -105,33 +128,35 @@ export class HealthMonitor {
         void admin.then((a) => a.disconnect()).catch(() => undefined);
         throw err;
       });
-      return { status: cluster.brokers.length > 0 ? 'green' : 'red', latencyMs: elapsed(started), brokers: cluster.brokers.length };
+      if (cluster.brokers.length === 0) return { status: 'red', latencyMs: elapsed(started), brokers: 0, error: 'no_brokers' };
+      return { status: 'green', latencyMs: elapsed(started), brokers: cluster.brokers.length };
     } catch (err) {
-      return { status: 'red', latencyMs: null, error: message(err) };
+      return { status: 'red', latencyMs: null, error: this.failed('kafka', err, codeOf(err, 'unreachable')) };
     }
   }
 
   /** Fetches a sid that cannot exist: a 404 is a successful, authenticated round trip. */
   private async probeProvider(): Promise<{ provider: HealthReport['checks']['provider']; auth: HealthReport['checks']['providerAuth'] }> {
     const provider = this.deps.provider;
-    if (!provider) return { provider: { status: 'unknown', latencyMs: null, error: 'no SMS provider configured' }, auth: { status: 'unknown' } };
+    if (!provider) return { provider: { status: 'unknown', latencyMs: null, error: 'not_configured' }, auth: { status: 'unknown' } };
     const t = this.deps.thresholds;
     const end = this.deps.metrics?.providerDuration.startTimer({ op: 'health_probe' });
     const started = performance.now();
     let outcome: 'ok' | 'auth' | 'error';
-    let error: string | undefined;
+    let error: HealthErrorCode | undefined;
     try {
       await withTimeout(provider.fetch(PROBE_SID), t.latencyRedMs);
       outcome = 'ok';
     } catch (err) {
-      error = message(err);
+      // A refusal (the 404 of the probe sid) or a rate limit is an answer: the provider is up.
       if (err instanceof ProviderError && (err.kind === 'rejected' || err.kind === 'rate_limited')) outcome = 'ok';
       else if (err instanceof ProviderError && err.kind === 'auth') outcome = 'auth';
       else outcome = 'error';
+      if (outcome !== 'ok') error = this.failed('provider', err, err instanceof ProviderError ? (outcome === 'auth' ? 'auth_failed' : `provider_${err.code}`) : codeOf(err, 'unreachable'));
     }
     const latencyMs = elapsed(started);
     end?.({ outcome });
-    const auth = outcome === 'auth' ? { status: 'red' as const, error: error ?? 'authentication failed' } : outcome === 'ok' ? { status: 'green' as const } : { status: 'unknown' as const };
+    const auth = outcome === 'auth' ? { status: 'red' as const, error: error ?? 'auth_failed' } : outcome === 'ok' ? { status: 'green' as const } : { status: 'unknown' as const };
     if (outcome === 'error') return { provider: { status: 'red', latencyMs, ...(error ? { error } : {}) }, auth };
     return { provider: { status: latencyLight(latencyMs, t), latencyMs }, auth };
   }
@@ -151,7 +176,7 @@ export class HealthMonitor {
       const light = deliveryRateLight(delivered, failed, t);
       return { status: light.status, window, rate: light.rate === null ? null : Math.round(light.rate * 10_000) / 10_000, delivered, failed, sufficientSample: light.sufficient };
     } catch (err) {
-      return { status: 'unknown', window, rate: null, delivered: 0, failed: 0, sufficientSample: false, error: message(err) };
+      return { status: 'unknown', window, rate: null, delivered: 0, failed: 0, sufficientSample: false, error: this.failed('delivery_rate', err, codeOf(err, 'query_failed')) };
     }
   }
 }

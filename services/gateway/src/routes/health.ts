@@ -1,20 +1,22 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { HealthMonitor } from '../health/monitor.ts';
+import { HEALTH_ERROR_CODES, type HealthMonitor } from '../health/monitor.ts';
 
 const light = z.enum(['green', 'yellow', 'red']);
 const status = z.enum(['green', 'yellow', 'red', 'unknown']);
+/** A code, never an error's text: /health is unauthenticated. */
+const error = z.enum(HEALTH_ERROR_CODES).optional();
 
 const healthSchema = z.object({
   status: light,
   checkedAt: z.string(),
   checks: z.object({
-    database: z.object({ status, latencyMs: z.number().nullable(), error: z.string().optional() }),
-    kafka: z.object({ status, latencyMs: z.number().nullable(), brokers: z.number().optional(), error: z.string().optional() }),
-    provider: z.object({ status, latencyMs: z.number().nullable(), error: z.string().optional() }),
-    providerAuth: z.object({ status, error: z.string().optional() }),
-    deliveryRate: z.object({ status, window: z.string(), rate: z.number().nullable(), delivered: z.number(), failed: z.number(), sufficientSample: z.boolean(), error: z.string().optional() }),
+    database: z.object({ status, latencyMs: z.number().nullable(), error }),
+    kafka: z.object({ status, latencyMs: z.number().nullable(), brokers: z.number().optional(), error }),
+    provider: z.object({ status, latencyMs: z.number().nullable(), error }),
+    providerAuth: z.object({ status, error }),
+    deliveryRate: z.object({ status, window: z.string(), rate: z.number().nullable(), delivered: z.number(), failed: z.number(), sufficientSample: z.boolean(), error }),
   }),
 });
 

@@ -183,6 +183,7 @@ async function writeAndPublish(deps: FanOutDeps, items: Routed[]): Promise<numbe
       FROM unnest(${eventIds}::text[], ${userIds}::uuid[], ${channels}::text[], ${identifiers}::text[], ${statuses}::text[], ${reasons}::text[])
            AS t(event_id, user_id, channel, identifier, status, reason)
     ON CONFLICT (event_id, user_id, channel) DO NOTHING`;
+  failpoint('router.after_insert');
 
   // Pending rows, created now or by an earlier run that crashed before publishing.
   const pending = await deps.prisma.$queryRaw<{ id: string; event_id: string; user_id: string; channel: string }[]>`

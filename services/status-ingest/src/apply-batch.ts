@@ -1,5 +1,6 @@
 import type { SmsStatusUpdate } from '@hub/contracts';
 import { deliveryStatusFor, mapTwilioStatus, shouldApplyStatus, type SmsStatus } from '@hub/sms-rules';
+import { failpoint } from '@hub/runtime';
 import { applyStatus, type ApplyDeps, type ApplyOutcome } from './apply-status.ts';
 
 interface CurrentRow {
@@ -64,6 +65,7 @@ export async function applyStatuses(deps: ApplyDeps, updates: SmsStatusUpdate[])
   for (const u of updates) {
     if (done.has(u.messageId)) continue;
     results.push({ update: u, outcome: await applyStatus(deps, u), path: 'locked' });
+    failpoint('status.between_writes');
   }
   return results;
 }

@@ -149,3 +149,44 @@ describe('the provider created the message but answered 5xx', () => {
     expect(hub.sandbox.sends({ to: phone })).toHaveLength(1);
   });
 });
+
+describe('a send of unknown outcome whose reconciliation meets faults of its own', () => {
+  const lookups = () => hub.sandbox.requests().filter((r) => r.method === 'GET' && r.path.endsWith('/Messages.json'));
+
+  it('a lookup that fails is asked again later; the send is found, not resent', async () => {
+    const phone = uniquePhone();
+    await seedUser(hub.prisma, { externalId: 'lookup-fails', phone });
+    hub.sandbox.setScenario(phone, { dropCallbacks: true });
+    hub.sandbox.setFaults({ resetAfterNext: 1 });
+    const before = lookups().length;
+    await post('lookup-fails-1', 'lookup-fails');
+    await waitFor(async () => hub.sandbox.requests({ creates: true, to: phone }).length === 1, { what: 'the create whose answer is lost' });
+    // The adapter's first lookup (SMS_RECONCILE_AFTER_MS later) is answered 500.
+    hub.sandbox.failNext(1, 500, { method: 'GET', pathEndsWith: '/Messages.json' });
+    const d = await finalOf('lookup-fails-1');
+    expect(d.status).toBe('delivered');
+    expect(lookups().slice(before).map((r) => r.status)).toEqual([500, 200]);
+    expect(hub.sandbox.requests({ creates: true, to: phone })).toHaveLength(1);
+    expect(hub.sandbox.sends({ to: phone })).toHaveLength(1);
+    expect(d.smsMessages[0]!.events.map((e) => e.source)).toContain('lookup');
+  });
+
+  it('a resend whose outcome is unknown again is reconciled again: delivered, one message at the provider', async () => {
+    const phone = uniquePhone();
+    await seedUser(hub.prisma, { externalId: 'unknown-twice', phone });
+    hub.sandbox.setScenario(phone, { dropCallbacks: true });
+    // First send: answered 500 before the sandbox handles it (nothing created; to the adapter
+    // a 500 is an unknown outcome).
+    hub.sandbox.failNext(1, 500, { method: 'POST' });
+    await post('unknown-twice-1', 'unknown-twice');
+    await waitFor(async () => hub.sandbox.requests({ creates: true, to: phone }).length === 1, { what: 'the first create, refused' });
+    // The lookup finds nothing, so the adapter sends again: created, but answered 502.
+    hub.sandbox.failAfterNext(1, 502, { method: 'POST' });
+    const d = await finalOf('unknown-twice-1');
+    expect(d.status).toBe('delivered');
+    expect(hub.sandbox.requests({ creates: true, to: phone }).map((r) => r.status)).toEqual([500, 502]);
+    expect(hub.sandbox.sends({ to: phone })).toHaveLength(1);
+    expect(d.smsMessages).toHaveLength(1);
+    expect(d.smsMessages[0]!.twilioSid).toBe(hub.sandbox.sends({ to: phone })[0]!.sid);
+  });
+});

@@ -82,14 +82,14 @@ export class ApiGuard {
     const record = this.recordOf(request);
     this.records.set(request.id, record);
     this.log(record);
-    const forced = this.takeFailure();
+    const forced = this.takeFailure(request);
     if (forced) return sendForced(reply, forced);
     if (!this.authorized(request.headers.authorization)) return sendTwilioError(reply, 401, 20003, 'Authenticate');
     if (this.faults.resetAfterNext > 0) {
       this.faults.resetAfterNext--;
       this.cutAfterHandling.add(request.id);
     } else {
-      const after = this.takeFailureAfter();
+      const after = this.takeFailureAfter(request);
       if (after) this.failAfterHandling.set(request.id, after);
     }
     return undefined;
@@ -134,17 +134,17 @@ export class ApiGuard {
     if (this.requests.length > MAX_REQUEST_LOG) this.requests.splice(0, this.requests.length - MAX_REQUEST_LOG);
   }
 
-  private takeFailureAfter(): FailNext | null {
+  private takeFailureAfter(request: FastifyRequest): FailNext | null {
     const f = this.faults.failAfterNext;
-    if (!f) return null;
+    if (!f || !matches(f, request)) return null;
     f.count--;
     if (f.count <= 0) this.faults.failAfterNext = null;
     return f;
   }
 
-  private takeFailure(): FailNext | null {
+  private takeFailure(request: FastifyRequest): FailNext | null {
     const f = this.faults.failNext;
-    if (!f) return null;
+    if (!f || !matches(f, request)) return null;
     f.count--;
     if (f.count <= 0) this.faults.failNext = null;
     return f;
@@ -183,6 +183,10 @@ const FORCED_MESSAGES: Record<number, string> = {
 };
 
 const pathOf = (url: string): string => url.split('?', 1)[0]!;
+
+/** Whether a forced failure's method / path filter lets it apply to this request. */
+const matches = (f: FailNext, request: FastifyRequest): boolean =>
+  (!f.method || request.method === f.method) && (!f.pathEndsWith || pathOf(request.url).endsWith(f.pathEndsWith));
 
 function sendForced(reply: FastifyReply, f: FailNext): FastifyReply {
   const message = FORCED_MESSAGES[f.status] ?? 'Forced failure';

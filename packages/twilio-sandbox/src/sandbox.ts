@@ -64,9 +64,9 @@ export interface TwilioSandbox {
   scenarioFor(to: string): Scenario;
   setFaults(faults: Partial<ApiFaults>): void;
   /** The next `count` API requests fail with `status` (401 → 20003, 429 → 20429, 5xx → 20500/20503). */
-  failNext(count: number, status: number, options?: Pick<FailNext, 'code' | 'body'>): void;
+  failNext(count: number, status: number, options?: Pick<FailNext, 'code' | 'body' | 'method' | 'pathEndsWith'>): void;
   /** The next `count` API requests are carried out, then answered with `status` instead (e.g. 502 after the message was created). */
-  failAfterNext(count: number, status: number, options?: Pick<FailNext, 'code' | 'body'>): void;
+  failAfterNext(count: number, status: number, options?: Pick<FailNext, 'code' | 'body' | 'method' | 'pathEndsWith'>): void;
   currentFaults(): ApiFaults;
   /**
    * Every API request received (control endpoints excluded), refused ones included, oldest
@@ -174,8 +174,8 @@ export function createTwilioSandbox(options: SandboxOptions = {}): TwilioSandbox
     setScenario: (to, scenario) => scenarios.set(to, scenario),
     scenarioFor: (to) => scenarios.for(to),
     setFaults: (faults) => guard.set(faults),
-    failNext: (count, status, opts) => guard.set({ failNext: { count, status, code: opts?.code, body: opts?.body } }),
-    failAfterNext: (count, status, opts) => guard.set({ failAfterNext: { count, status, code: opts?.code, body: opts?.body } }),
+    failNext: (count, status, opts) => guard.set({ failNext: { count, status, code: opts?.code, body: opts?.body, method: opts?.method, pathEndsWith: opts?.pathEndsWith } }),
+    failAfterNext: (count, status, opts) => guard.set({ failAfterNext: { count, status, code: opts?.code, body: opts?.body, method: opts?.method, pathEndsWith: opts?.pathEndsWith } }),
     currentFaults: () => ({ ...guard.faults }),
     requests: (filter = {}) =>
       guard.requests.filter((r) =>

@@ -40,6 +40,10 @@ export interface FailNext {
   code?: number | null | undefined;
   /** 'html' answers a non-JSON body (the SDK then has no code). Default 'json'. */
   body?: 'json' | 'html' | undefined;
+  /** Only requests with this method count (and fail): e.g. GET for lookups, POST for creates. */
+  method?: 'GET' | 'POST' | undefined;
+  /** Only requests whose path ends so count: e.g. '/Messages.json' (create and list, not fetch). */
+  pathEndsWith?: string | undefined;
 }
 
 /** Faults of the API itself (health checks, error handling, rate limiting). */
@@ -122,6 +126,8 @@ const failNextSchema = {
         status: { type: 'integer', minimum: 400, maximum: 599 },
         code: { type: ['integer', 'null'] },
         body: { type: 'string', enum: ['json', 'html'] },
+        method: { type: 'string', enum: ['GET', 'POST'] },
+        pathEndsWith: { type: 'string', minLength: 1 },
       },
     },
   ],

@@ -33,6 +33,18 @@ describe('API faults', () => {
     expect(api.sandbox.sends()).toHaveLength(1);
   });
 
+  it('fails only the requests a method / path filter names (a lookup, not a create)', async () => {
+    api.sandbox.failNext(1, 500, { method: 'GET', pathEndsWith: '/Messages.json' });
+    expect((await create('+15551232030')).status).toBe(201); // a POST does not count
+    expect((await api.get(`${api.messagesPath}.json?To=%2B15551232030`)).status).toBe(500);
+    expect((await api.get(`${api.messagesPath}.json?To=%2B15551232030`)).status).toBe(200);
+    api.sandbox.failAfterNext(1, 502, { method: 'POST' });
+    expect((await api.get(`${api.messagesPath}.json?To=%2B15551232031`)).status).toBe(200); // a GET does not count
+    expect((await create('+15551232031')).status).toBe(502);
+    expect((await create('+15551232031')).status).toBe(201);
+    expect(api.sandbox.sends({ to: '+15551232031' })).toHaveLength(2);
+  });
+
   it('carries out the next N requests, then answers them with the given error instead (failAfterNext)', async () => {
     api.sandbox.failAfterNext(1, 502);
     const failed = await create('+15551232010');

@@ -209,7 +209,7 @@ async function handleProviderError(deps: DeliverDeps, request: DeliveryRequest, 
     log.warn({ messageId: msg.id, code: err.code }, 'provider call ended without a usable answer; outcome unknown, reconciling');
     await scheduleAgain(deps.prisma, {
       request, until: new Date(now.getTime() + deps.settings.reconcileAfterMs), topic: deps.settings.selfTopic,
-      kind: 'reconcile', reason: 'retry', dedupeKey: `reconcile:${msg.id}:${msg.attempt}`, now,
+      kind: 'reconcile', reason: 'retry', dedupeKey: `reconcile:${msg.id}:${msg.attempt}:${request.requestedAt}`, now,
     });
     return 'reconciling';
   }
@@ -248,18 +248,30 @@ async function reconcile(deps: DeliverDeps, request: DeliveryRequest, message: {
   if (message.scheduledFor && message.scheduledFor.getTime() > now.getTime() - deps.settings.reconcileAfterMs) {
     await scheduleAgain(deps.prisma, {
       request, until: new Date(message.scheduledFor.getTime() + deps.settings.reconcileAfterMs), topic: deps.settings.selfTopic,
-      kind: 'reconcile', reason: 'retry', dedupeKey: `reconcile:${message.id}:${message.attemptCount}:after-send-at`, now,
+      kind: 'reconcile', reason: 'retry', dedupeKey: `reconcile:${message.id}:${message.attemptCount}:after-send-at:${request.requestedAt}`, now,
     });
     return 'reconciling';
   }
   if (now.getTime() - startedAt.getTime() < deps.settings.reconcileAfterMs) {
     await scheduleAgain(deps.prisma, {
       request, until: new Date(startedAt.getTime() + deps.settings.reconcileAfterMs), topic: deps.settings.selfTopic,
-      kind: 'reconcile', reason: 'retry', dedupeKey: `reconcile:${message.id}:${message.attemptCount}`, now,
+      kind: 'reconcile', reason: 'retry', dedupeKey: `reconcile:${message.id}:${message.attemptCount}:${request.requestedAt}`, now,
     });
     return 'reconciling';
   }
-  const found = await deps.provider.findSent({ to: message.phoneNumber, body: message.messageContent, since: new Date(startedAt.getTime() - 60_000) });
+  let found: Awaited<ReturnType<SmsProvider['findSent']>>;
+  try {
+    found = await deps.provider.findSent({ to: message.phoneNumber, body: message.messageContent, since: new Date(startedAt.getTime() - 60_000) });
+  } catch (err) {
+    if (!(err instanceof ProviderError)) throw err;
+    // The provider cannot tell now: ask again later (never resend without an answer).
+    log.warn({ messageId: message.id, code: err.code }, 'provider lookup of a send of unknown outcome failed; asking again later');
+    await scheduleAgain(deps.prisma, {
+      request, until: new Date(now.getTime() + deps.settings.reconcileAfterMs), topic: deps.settings.selfTopic,
+      kind: 'reconcile', reason: 'retry', dedupeKey: `reconcile:${message.id}:${message.attemptCount}:lookup:${request.requestedAt}`, now,
+    });
+    return 'reconciling';
+  }
   if (found) {
     const mapped = mapTwilioStatus(found.status) ?? 'queued';
     // Record the acceptance; a status already past it (delivered, undelivered…) goes through

@@ -65,7 +65,8 @@ export async function phonesSentBefore(prisma: PrismaClient, phones: string[]): 
  * First attempts of several deliveries in one statement: each message row in status
  * "sending", its delivery's attempt count, its tracked links, the audit event and the
  * template's usage — all or nothing. An entry is null when its delivery already has a
- * message (another instance created it first: one message per delivery, a unique index).
+ * message (another instance created it first: one message per delivery, a unique index) or
+ * is no longer waiting (cancelled, skipped… since it was loaded).
  */
 export async function createFirstAttempts(prisma: PrismaClient, attempts: NewAttempt[]): Promise<({ id: string; attempt: number } | null)[]> {
   const ids = attempts.map(() => randomUUID());
@@ -81,12 +82,18 @@ export async function createFirstAttempts(prisma: PrismaClient, attempts: NewAtt
         ${attempts.map((a) => a.maxAttempts)}::int[], ${attempts.map((a) => a.deliveryId)}::uuid[]
       ) AS t(id, user_id, phone_number, message_content, template_id, template_key, template_vars, priority, segments, encoding,
              scheduled_for, send_started_at, max_attempts, delivery_id)
+    ), open AS (
+      -- Only deliveries still waiting: the row lock orders this against a concurrent cancel
+      -- (which re-checks the delivery's attempts), so a cancelled delivery is never sent.
+      SELECT d.id FROM notification_deliveries d JOIN input i ON d.id = i.delivery_id
+       WHERE d.status IN ('pending', 'deferred')
+         FOR UPDATE OF d
     ), m AS (
       INSERT INTO sms_messages (id, user_id, phone_number, message_content, template_id, template_key, template_vars, status, priority,
                                 segments, encoding, scheduled_for, send_started_at, attempt_count, max_attempts, notification_delivery_id, updated_at)
-      SELECT id, user_id, phone_number, message_content, template_id, template_key, template_vars, 'sending', priority,
-             segments, encoding, scheduled_for, send_started_at, 1, max_attempts, delivery_id, now()
-        FROM input
+      SELECT i.id, i.user_id, i.phone_number, i.message_content, i.template_id, i.template_key, i.template_vars, 'sending', i.priority,
+             i.segments, i.encoding, i.scheduled_for, i.send_started_at, 1, i.max_attempts, i.delivery_id, now()
+        FROM input i JOIN open o ON o.id = i.delivery_id
       ON CONFLICT (notification_delivery_id) DO NOTHING
       RETURNING id, notification_delivery_id, phone_number, template_id, send_started_at
     ), d AS (

@@ -107,6 +107,21 @@ describe('batched first attempts', () => {
   });
 });
 
+describe('a first attempt for a delivery no longer waiting', () => {
+  it('is not created when the delivery was cancelled (or skipped) since it was loaded', async () => {
+    const cancelled = await delivery();
+    const skipped = await delivery();
+    const deferred = await delivery();
+    await prisma.notificationDelivery.update({ where: { id: cancelled.deliveryId }, data: { status: 'cancelled' } });
+    await prisma.notificationDelivery.update({ where: { id: skipped.deliveryId }, data: { status: 'skipped' } });
+    await prisma.notificationDelivery.update({ where: { id: deferred.deliveryId }, data: { status: 'deferred' } });
+    const result = await createFirstAttempts(prisma, [attempt(cancelled), attempt(skipped), attempt(deferred)]);
+    expect(result.map((r) => r !== null)).toEqual([false, false, true]);
+    expect(await prisma.smsMessage.count({ where: { notificationDeliveryId: { in: [cancelled.deliveryId, skipped.deliveryId] } } })).toBe(0);
+    expect(await prisma.notificationDelivery.findUniqueOrThrow({ where: { id: cancelled.deliveryId } })).toMatchObject({ attempts: 0 });
+  });
+});
+
 describe('batched acceptance', () => {
   it('records the sid and the sent state, never moves a message a callback already moved further', async () => {
     const a = await delivery();

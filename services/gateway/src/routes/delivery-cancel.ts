@@ -12,6 +12,8 @@ const FINAL_DELIVERY = new Set(['delivered', 'failed', 'skipped', 'cancelled']);
 interface CancellableDelivery {
   id: string;
   status: string;
+  /** As read: the sms-adapter counts an attempt on the delivery row when it starts one. */
+  attempts: number;
   smsMessages: { id: string; status: string; twilioSid: string | null }[];
 }
 
@@ -47,7 +49,9 @@ export async function cancelDeliveryTx(tx: Prisma.TransactionClient, d: Cancella
     if (moved.count === 0) throw new LostRace();
   }
   const from = isNativeScheduled(d) ? (['sent'] as const) : (['pending', 'deferred'] as const);
-  const moved = await tx.notificationDelivery.updateMany({ where: { id: d.id, status: { in: [...from] } }, data: { status: 'cancelled', skipReason: reason } });
+  // `attempts` as read: an attempt the adapter began since (its first attempt leaves the
+  // delivery "pending") makes this a lost race, not a cancelled delivery whose SMS goes out.
+  const moved = await tx.notificationDelivery.updateMany({ where: { id: d.id, status: { in: [...from] }, attempts: d.attempts }, data: { status: 'cancelled', skipReason: reason } });
   if (moved.count === 0) throw new LostRace();
   await tx.scheduledJob.updateMany({ where: { refId: d.id, status: 'pending' }, data: { status: 'cancelled' } });
 }

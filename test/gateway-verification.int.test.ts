@@ -101,6 +101,17 @@ describe('phone verification', () => {
     expect((await start('eager', uniquePhone())).status).toBe(202);
   });
 
+  it('refuses a code to a country outside the SMS allow-list (422), without calling the provider or using a start', async () => {
+    await admin('PUT', '/v1/users/abroad', {});
+    const res = await start('abroad', '+33 6 12 34 56 78'); // the test hub allows US, CA, GB
+    expect(res.status).toBe(422);
+    expect(res.body.error).toMatchObject({ code: 'country_not_allowed', country: 'FR' });
+    expect(hub.sandbox.verifications().some((v) => v.to === '+33612345678')).toBe(false);
+    const abroad = await hub.prisma.user.findUniqueOrThrow({ where: { externalId: 'abroad' } });
+    expect(await hub.prisma.phoneVerification.count({ where: { userId: abroad.id } })).toBe(0);
+    expect((await start('abroad', '+44 20 7946 0958')).status).toBe(202); // GB is allowed
+  });
+
   it('explains an unusable number, a code without a verification, and bad input', async () => {
     await admin('PUT', '/v1/users/typo', {});
     const notNumber = await start('typo', 'call me maybe');

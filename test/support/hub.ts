@@ -139,6 +139,7 @@ export async function startHub(options: HubOptions = {}): Promise<TestHub> {
   const router = external.has('router') ? null : await buildRouter({ bus: newBus('router'), prisma, log: log.child({ service: 'router' }), clock, routeAheadMs: options.messagingServiceSid ? 7 * 86_400_000 : 0 });
   const scheduler = external.has('scheduler') ? null : await buildScheduler({ bus: newBus('scheduler'), prisma, log: log.child({ service: 'scheduler' }), clock, pollMs: 100, claimTimeoutMs: 5_000 });
   const gateway = await buildGateway({
+    allowedCountries: options.allowedCountries ?? ['US', 'CA', 'GB'],
     prisma,
     bus: newBus('gateway'),
     log: log.child({ service: 'gateway' }),

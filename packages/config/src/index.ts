@@ -56,6 +56,21 @@ export const metricsEnv = {
 };
 
 /** Twilio (or sandbox) credentials. With no TWILIO_ACCOUNT_SID the local start uses the sandbox. */
+/**
+ * Destination countries the hub may send to and verify (ISO 3166 alpha-2, or `*`); unset:
+ * the sender's country (TWILIO_FROM_NUMBER), else SMS_DEFAULT_COUNTRY. `isCountry` checks a
+ * code has a numbering plan (the caller passes @hub/sms-rules' isPhoneCountry).
+ */
+export const destinationEnv = (isCountry: (code: string) => boolean) => ({
+  SMS_ALLOWED_COUNTRIES: csv.optional(),
+  /** The hub's home country: the allow-list when the sender is no geographic number. */
+  SMS_DEFAULT_COUNTRY: z
+    .string()
+    .transform((s) => s.trim().toUpperCase())
+    .refine(isCountry, 'not an ISO 3166-1 alpha-2 country code with a numbering plan')
+    .default('US'),
+});
+
 export const twilioEnv = {
   TWILIO_ACCOUNT_SID: z.string().min(1),
   TWILIO_AUTH_TOKEN: z.string().min(1),

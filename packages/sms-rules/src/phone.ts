@@ -132,6 +132,19 @@ export function senderCountry(from: string | null | undefined, homeCountry = 'US
   return phone.ok ? phone.country : null;
 }
 
+export type AllowListSource = 'SMS_ALLOWED_COUNTRIES' | 'TWILIO_FROM_NUMBER' | 'SMS_DEFAULT_COUNTRY';
+
+/**
+ * The destination allow-list (the seeds' cost control), the same for every service that
+ * sends or verifies: the explicit list when configured, else the sender's own country,
+ * else the hub's home country.
+ */
+export function allowedDestinations(explicit: readonly string[] | undefined, from: string | null | undefined, homeCountry: string): { countries: string[]; source: AllowListSource } {
+  if (explicit && explicit.length > 0) return { countries: [...explicit], source: 'SMS_ALLOWED_COUNTRIES' };
+  const sender = senderCountry(from, homeCountry);
+  return sender ? { countries: [sender], source: 'TWILIO_FROM_NUMBER' } : { countries: [homeCountry], source: 'SMS_DEFAULT_COUNTRY' };
+}
+
 /**
  * The number's country. libphonenumber leaves it undefined when no region's ranges match
  * (e.g. +1 555 …); we then take the default country if it shares the calling code, else the

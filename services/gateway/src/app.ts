@@ -43,6 +43,8 @@ export interface GatewayDeps {
   provider?: SmsProvider & PhoneVerifier;
   /** Verification starts allowed per user per rolling hour (default 5). */
   maxVerificationStarts?: number;
+  /** Countries verification codes may be sent to (default: any; main.ts passes the SMS allow-list). */
+  allowedCountries?: readonly string[];
   /** Health criteria (runbook defaults); tests lower them to stay fast. */
   health?: Partial<HealthThresholds>;
   /** Price per segment by country for the cost metrics. */
@@ -124,8 +126,8 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
   registerSmsMessageRoutes(app, { prisma: deps.prisma });
   registerUserRoutes(app, { prisma: deps.prisma });
   registerSmsPreferenceRoutes(app, { prisma: deps.prisma, clock: deps.clock });
-  registerPhoneVerificationRoutes(app, { ...core, metrics, provider, maxStarts: deps.maxVerificationStarts ?? 5 });
-  registerTemplateRoutes(app, { prisma: deps.prisma });
+  registerPhoneVerificationRoutes(app, { ...core, metrics, provider, maxStarts: deps.maxVerificationStarts ?? 5, allowedCountries: deps.allowedCountries ?? ['*'] });
+  registerTemplateRoutes(app, { prisma: deps.prisma, publicBaseUrl: deps.publicBaseUrl });
   registerMetricsApiRoutes(app, { prisma: deps.prisma, clock: deps.clock, prices: deps.prices ?? DEFAULT_PRICES });
   const monitor = new HealthMonitor({ ...core, provider: deps.provider, metrics, log: deps.log, thresholds: { ...DEFAULT_HEALTH_THRESHOLDS, ...deps.health } });
   registerHealthRoutes(app, monitor);

@@ -1,4 +1,5 @@
-import { baseEnv, loadConfig, twilioEnv, z } from '@hub/config';
+import { baseEnv, destinationEnv, loadConfig, twilioEnv, z } from '@hub/config';
+import { isPhoneCountry } from '@hub/sms-rules';
 import { parsePriceTable } from './pricing.ts';
 
 export const gatewayEnv = z.object({
@@ -10,6 +11,8 @@ export const gatewayEnv = z.object({
   GATEWAY_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
   GATEWAY_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6_000),
   GATEWAY_MAX_BATCH: z.coerce.number().int().min(1).max(5_000).default(500),
+  /** Verification codes go only where SMS may go (the same allow-list as the sms-adapter). */
+  ...destinationEnv(isPhoneCountry),
   /** Phone verification starts per user per rolling hour. */
   GATEWAY_VERIFICATION_STARTS_PER_HOUR: z.coerce.number().int().min(1).max(100).default(5),
   /** Price per SMS segment by destination, merged over the defaults: "US=0.0079,CA=0.0079,GB=0.04,*=0.05". */

@@ -3,6 +3,7 @@ import { createInfra, runService } from '@hub/runtime';
 import { twilioProviderFromEnv } from '@hub/sms-provider';
 import { buildGateway } from './app.ts';
 import { loadGatewayConfig } from './config.ts';
+import { allowedDestinations } from '@hub/sms-rules';
 
 const config = loadGatewayConfig();
 const infra = createInfra('gateway', config);
@@ -18,6 +19,7 @@ await runService(infra.log, async () => {
     rateLimitPerMinute: config.GATEWAY_RATE_LIMIT_PER_MINUTE,
     maxBatch: config.GATEWAY_MAX_BATCH,
     maxVerificationStarts: config.GATEWAY_VERIFICATION_STARTS_PER_HOUR,
+    allowedCountries: allowedDestinations(config.SMS_ALLOWED_COUNTRIES, config.TWILIO_FROM_NUMBER, config.SMS_DEFAULT_COUNTRY).countries,
     prices: config.GATEWAY_SMS_PRICES,
     health: {
       latencyYellowMs: config.HEALTH_LATENCY_YELLOW_MS,

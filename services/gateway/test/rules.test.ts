@@ -47,13 +47,23 @@ describe('template rules', () => {
   });
 
   it('previews GSM-7 and UCS-2 text with segments', () => {
-    const gsm = previewTemplate({ text: 'Hello {{name}}' }, { name: 'Ann' });
+    const gsm = previewTemplate({ text: 'Hello {{name}}' }, { name: 'Ann' }, BASE);
     expect(gsm).toEqual({ ok: true, preview: { text: 'Hello Ann', length: 9, encoding: 'GSM-7', segments: 1, ucs2Chars: [], vars: ['name'] } });
-    const ucs = previewTemplate({ text: 'Привет {{name}} 👋' }, { name: 'Ann' });
+    const ucs = previewTemplate({ text: 'Привет {{name}} 👋' }, { name: 'Ann' }, BASE);
     expect(ucs.ok && ucs.preview).toMatchObject({ encoding: 'UCS-2', segments: 1, ucs2Chars: expect.arrayContaining(['П', '👋']) });
-    expect(previewTemplate({ text: 'Hi {{name}}', requiredVars: ['name'] }, {})).toEqual({ ok: false, error: { code: 'missing_vars', missing: ['name'] } });
+    expect(previewTemplate({ text: 'Hi {{name}}', requiredVars: ['name'] }, {}, BASE)).toEqual({ ok: false, error: { code: 'missing_vars', missing: ['name'] } });
+  });
+
+  it('previews links as the short links they become, and checks max_length on that text', () => {
+    const long = `https://example.com/${'a'.repeat(200)}`;
+    const p = previewTemplate({ text: 'Open {{url}}', maxLength: 60 }, { url: long }, BASE);
+    expect(p).toEqual({ ok: true, preview: expect.objectContaining({ text: 'Open https://hub.test/l/xxxxxxxxxx', length: 34, segments: 1 }) });
+    // A short URL grows into a longer short link: over max_length as the recipient would read it.
+    expect(previewTemplate({ text: 'Open {{url}}', maxLength: 20 }, { url: 'https://x.io' }, BASE)).toEqual({ ok: false, error: { code: 'too_long', length: 34, maxLength: 20 } });
   });
 });
+
+const BASE = 'https://hub.test/';
 
 describe('verification limit', () => {
   const now = new Date('2026-03-01T12:00:00Z');

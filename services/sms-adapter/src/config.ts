@@ -1,5 +1,5 @@
-import { baseEnv, metricsEnv, csvList, loadConfig, twilioEnv, z } from '@hub/config';
-import { isPhoneCountry, senderCountry } from '@hub/sms-rules';
+import { baseEnv, destinationEnv, metricsEnv, loadConfig, twilioEnv, z } from '@hub/config';
+import { allowedDestinations, isPhoneCountry, type AllowListSource } from '@hub/sms-rules';
 
 export const smsAdapterEnv = z.object({
   ...baseEnv,
@@ -12,17 +12,7 @@ export const smsAdapterEnv = z.object({
   SMS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
   /** Messages per second per sender (token bucket per adapter instance; see docs/operations.md). */
   SMS_RATE_PER_SECOND: z.coerce.number().min(0.1).max(10_000).default(100),
-  /**
-   * Destination countries (ISO 3166 alpha-2, or `*`) the hub may send to. Unset: the country
-   * of TWILIO_FROM_NUMBER, else SMS_DEFAULT_COUNTRY (see loadSmsAdapterConfig).
-   */
-  SMS_ALLOWED_COUNTRIES: csvList.optional(),
-  /** The hub's home country: the allow-list when the sender is no geographic number. */
-  SMS_DEFAULT_COUNTRY: z
-    .string()
-    .transform((s) => s.trim().toUpperCase())
-    .refine(isPhoneCountry, 'not an ISO 3166-1 alpha-2 country code with a numbering plan')
-    .default('US'),
+  ...destinationEnv(isPhoneCountry),
   /** Append "Reply STOP to unsubscribe" to the first message sent to a number. */
   SMS_OPT_OUT_FOOTER: z.enum(['first', 'always', 'never']).default('first'),
   SMS_TEMPLATE_CACHE_TTL_MS: z.coerce.number().int().min(0).default(30_000),
@@ -38,7 +28,7 @@ export const smsAdapterEnv = z.object({
 export type SmsAdapterConfig = Omit<z.infer<typeof smsAdapterEnv>, 'SMS_ALLOWED_COUNTRIES'> & {
   SMS_ALLOWED_COUNTRIES: string[];
   /** Where the allow-list came from (for the startup log). */
-  allowedCountriesFrom: 'SMS_ALLOWED_COUNTRIES' | 'TWILIO_FROM_NUMBER' | 'SMS_DEFAULT_COUNTRY';
+  allowedCountriesFrom: AllowListSource;
 };
 
 /**
@@ -47,9 +37,6 @@ export type SmsAdapterConfig = Omit<z.infer<typeof smsAdapterEnv>, 'SMS_ALLOWED_
  */
 export function loadSmsAdapterConfig(env: Record<string, string | undefined> = process.env): SmsAdapterConfig {
   const config = loadConfig(smsAdapterEnv, env);
-  if (config.SMS_ALLOWED_COUNTRIES) return { ...config, SMS_ALLOWED_COUNTRIES: config.SMS_ALLOWED_COUNTRIES, allowedCountriesFrom: 'SMS_ALLOWED_COUNTRIES' };
-  const sender = senderCountry(config.TWILIO_FROM_NUMBER, config.SMS_DEFAULT_COUNTRY);
-  return sender
-    ? { ...config, SMS_ALLOWED_COUNTRIES: [sender], allowedCountriesFrom: 'TWILIO_FROM_NUMBER' }
-    : { ...config, SMS_ALLOWED_COUNTRIES: [config.SMS_DEFAULT_COUNTRY], allowedCountriesFrom: 'SMS_DEFAULT_COUNTRY' };
+  const allowed = allowedDestinations(config.SMS_ALLOWED_COUNTRIES, config.TWILIO_FROM_NUMBER, config.SMS_DEFAULT_COUNTRY);
+  return { ...config, SMS_ALLOWED_COUNTRIES: allowed.countries, allowedCountriesFrom: allowed.source };
 }

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { Prisma, type PrismaClient } from '@hub/db';
 import type { Bus } from '@hub/bus';
 import type { Clock } from '@hub/contracts';
-import { normalizePhone } from '@hub/sms-rules';
+import { checkDestinationAllowed, normalizePhone } from '@hub/sms-rules';
 import { ProviderError, type PhoneVerifier } from '@hub/sms-provider';
 import { requireScope } from '../plugins/auth.ts';
 import { sendError } from '../plugins/errors.ts';
@@ -28,6 +28,8 @@ export interface PhoneVerificationDeps {
   clock: Clock;
   provider?: PhoneVerifier | undefined;
   maxStarts: number;
+  /** Destination countries verification codes may go to (the SMS allow-list; `*` = any). */
+  allowedCountries: readonly string[];
   metrics?: Pick<GatewayMetrics, 'eventsAccepted'>;
 }
 
@@ -80,11 +82,14 @@ export function registerPhoneVerificationRoutes(app: FastifyInstance, deps: Phon
     schema: {
       tags: ['phone verification'], summary: 'Send a verification code to a phone (5 starts per user per hour)',
       params: userParams, body: phoneBody,
-      response: { 202: startView, 200: startView, 404: errorSchema, 409: errorSchema, 429: errorSchema, 503: errorSchema, ...authErrors },
+      response: { 202: startView, 200: startView, 404: errorSchema, 409: errorSchema, 422: errorSchema, 429: errorSchema, 503: errorSchema, ...authErrors },
     },
   }, async (request, reply) => {
     const phone = normalized(reply, request.body.phone);
     if (!phone) return reply;
+    // A code to a country the hub never sends to costs money and verifies a number it could not use.
+    const destination = checkDestinationAllowed(phone, deps.allowedCountries);
+    if (!destination.allowed) return sendError(reply, 422, 'country_not_allowed', `SMS to ${destination.country ?? 'this destination'} is not enabled on this hub`, { country: destination.country });
     const user = await deps.prisma.user.findUnique({ where: { externalId: request.params.externalId }, include: { smsPreferences: true } });
     if (!user) return sendError(reply, 404, 'user_not_found', 'no such user');
     if (!deps.provider) return sendError(reply, 503, 'verification_unavailable', 'no SMS provider is configured');

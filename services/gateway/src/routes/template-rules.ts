@@ -1,4 +1,4 @@
-import { characterCount, countSegments, extractTemplateVars, renderTemplate, type TemplateError } from '@hub/sms-rules';
+import { characterCount, countSegments, extractTemplateVars, MIN_SHORT_CODE_LENGTH, renderTemplate, replaceLinks, type TemplateError } from '@hub/sms-rules';
 
 /** Pure checks and previews of sms_templates, shared by the template routes and their tests. */
 
@@ -42,15 +42,20 @@ export interface Preview {
 
 export type PreviewResult = { ok: true; preview: Preview } | { ok: false; error: TemplateError };
 
-/** Renders like the sms-adapter does (required vars, max length) and prices the result in segments. */
-export function previewTemplate(t: { text: string; requiredVars?: string[]; maxLength?: number | null }, vars: Record<string, unknown>): PreviewResult {
-  const rendered = renderTemplate(t.text, vars, { requiredVars: t.requiredVars ?? [], maxLength: t.maxLength ?? null });
+/**
+ * Renders like the sms-adapter does and prices the result in segments: required vars, links
+ * shown as the short links they become (<publicBaseUrl>/l/<code>, a sample code of the real
+ * length), max_length checked on that text as the adapter checks it.
+ */
+export function previewTemplate(t: { text: string; requiredVars?: string[]; maxLength?: number | null }, vars: Record<string, unknown>, publicBaseUrl: string): PreviewResult {
+  const rendered = renderTemplate(t.text, vars, { requiredVars: t.requiredVars ?? [] });
   if (!rendered.ok) return rendered;
-  const seg = countSegments(rendered.text);
-  return {
-    ok: true,
-    preview: { text: rendered.text, length: characterCount(rendered.text), encoding: seg.encoding, segments: seg.segments, ucs2Chars: seg.ucs2Chars, vars: rendered.usedVars },
-  };
+  const link = `${publicBaseUrl.replace(/\/$/, '')}/l/${'x'.repeat(MIN_SHORT_CODE_LENGTH)}`;
+  const text = replaceLinks(rendered.text, () => link);
+  const length = characterCount(text);
+  if (t.maxLength != null && length > t.maxLength) return { ok: false, error: { code: 'too_long', length, maxLength: t.maxLength } };
+  const seg = countSegments(text);
+  return { ok: true, preview: { text, length, encoding: seg.encoding, segments: seg.segments, ucs2Chars: seg.ucs2Chars, vars: rendered.usedVars } };
 }
 
 export function previewErrorMessage(e: TemplateError): string {

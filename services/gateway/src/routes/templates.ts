@@ -79,7 +79,7 @@ function sendPreview(reply: FastifyReply, result: PreviewResult) {
   return sendError(reply, 400, code, previewErrorMessage(result.error), details);
 }
 
-export function registerTemplateRoutes(app: FastifyInstance, deps: { prisma: PrismaClient }): void {
+export function registerTemplateRoutes(app: FastifyInstance, deps: { prisma: PrismaClient; publicBaseUrl: string }): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const read = requireScope(deps.prisma, 'admin:read');
   const write = requireScope(deps.prisma, 'admin:write');
@@ -157,7 +157,7 @@ export function registerTemplateRoutes(app: FastifyInstance, deps: { prisma: Pri
   }, async (request, reply) => {
     const t = await deps.prisma.smsTemplate.findUnique({ where: { templateKey: request.params.key } });
     if (!t) return notFound(reply, request.params.key);
-    return sendPreview(reply, previewTemplate({ text: t.messageTemplate, requiredVars: stringArray(t.requiredVars), maxLength: t.maxLength }, request.body.vars));
+    return sendPreview(reply, previewTemplate({ text: t.messageTemplate, requiredVars: stringArray(t.requiredVars), maxLength: t.maxLength }, request.body.vars, deps.publicBaseUrl));
   });
 
   r.post('/v1/templates/preview', {
@@ -167,5 +167,5 @@ export function registerTemplateRoutes(app: FastifyInstance, deps: { prisma: Pri
       body: z.strictObject({ template: fields.text, vars: varsSchema, requiredVars: fields.requiredVars.optional(), maxLength: fields.maxLength.optional() }),
       response: { 200: previewView, ...authErrors },
     },
-  }, async (request, reply) => sendPreview(reply, previewTemplate({ text: request.body.template, requiredVars: request.body.requiredVars ?? [], maxLength: request.body.maxLength ?? null }, request.body.vars)));
+  }, async (request, reply) => sendPreview(reply, previewTemplate({ text: request.body.template, requiredVars: request.body.requiredVars ?? [], maxLength: request.body.maxLength ?? null }, request.body.vars, deps.publicBaseUrl)));
 }

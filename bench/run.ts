@@ -16,11 +16,11 @@ import { renderMarkdown, targetsFor } from './report.ts';
 const num = (name: string, dflt: number) => Number(process.env[name] ?? dflt);
 const config = {
   scheduled: num('BENCH_SCHEDULED', 200),
-  rates: (process.env.BENCH_RATES ?? '100,250,500').split(',').map(Number),
+  rates: (process.env.BENCH_RATES ?? '250,500,1000,2000').split(',').map(Number),
   steadySeconds: num('BENCH_STEADY_SECONDS', 30),
   drainTimeoutS: num('BENCH_DRAIN_TIMEOUT_S', 120),
-  burst: num('BENCH_BURST', 20_000),
-  broadcast: num('BENCH_BROADCAST', 25_000),
+  burst: num('BENCH_BURST', 50_000),
+  broadcast: num('BENCH_BROADCAST', 50_000),
   httpSeconds: num('BENCH_HTTP_SECONDS', 10),
   httpConnections: num('BENCH_HTTP_CONNECTIONS', 20),
   kafkaLimitMessages: num('BENCH_KAFKA_LIMIT_MESSAGES', 100_000),

@@ -18,6 +18,12 @@ export interface BusOptions {
   sessionTimeoutMs?: number;
   /** Called after each committed chunk with the partition's remaining lag (metrics). */
   onLag?: (lag: ConsumerLag) => void;
+  /**
+   * How long the broker holds a fetch that found nothing (default 100 ms). Data is returned
+   * as soon as it arrives whatever this is: a longer wait costs no latency, only fewer idle
+   * fetch requests (broker CPU), while heartbeats and rebalances are noticed up to this late.
+   */
+  fetchMaxWaitMs?: number;
 }
 
 export interface ConsumerLag {
@@ -165,7 +171,7 @@ export class Bus {
     const consumer = this.kafka.consumer({
       groupId: this.topic(spec.groupId),
       allowAutoTopicCreation: false,
-      maxWaitTimeInMs: 100,
+      maxWaitTimeInMs: this.options.fetchMaxWaitMs ?? 100,
       sessionTimeout: this.options.sessionTimeoutMs ?? 10_000,
       heartbeatInterval: Math.max(500, Math.floor((this.options.sessionTimeoutMs ?? 10_000) / 10)),
       retry: { initialRetryTime: 300, maxRetryTime: 5_000, retries: 10, restartOnFailure: async () => !this.closed },

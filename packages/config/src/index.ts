@@ -42,6 +42,8 @@ export const baseEnv = {
   KAFKA_CLIENT_ID: z.string().optional(),
   /** A crashed consumer's partitions move to the others after this long (broker minimum 6 s). */
   KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).max(300_000).default(10_000),
+  /** How long the broker holds an empty fetch (idle polling cost vs. how soon a rebalance is noticed). */
+  KAFKA_FETCH_MAX_WAIT_MS: z.coerce.number().int().min(10).max(5_000).default(100),
   DATABASE_URL: z.string().url().default('postgresql://postgres@127.0.0.1:5432/notification_hub'),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -9,6 +9,7 @@ export interface InfraConfig {
   KAFKA_TOPIC_PREFIX: string;
   KAFKA_CLIENT_ID?: string | undefined;
   KAFKA_SESSION_TIMEOUT_MS?: number;
+  KAFKA_FETCH_MAX_WAIT_MS?: number;
   DATABASE_URL: string;
   DATABASE_POOL_MAX: number;
   LOG_LEVEL: string;
@@ -34,7 +35,7 @@ export function createInfra(service: string, config: InfraConfig): Infra {
   const metrics = createMetricsRegistry(service);
   const bus = new Bus({
     clientId: config.KAFKA_CLIENT_ID ?? service, brokers: config.KAFKA_BROKERS, topicPrefix: config.KAFKA_TOPIC_PREFIX, logger: log,
-    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS, onLag: consumerLagRecorder(metrics),
+    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS, fetchMaxWaitMs: config.KAFKA_FETCH_MAX_WAIT_MS, onLag: consumerLagRecorder(metrics),
   });
   const prisma = createPrisma(config.DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX });
   const metricsServer = config.METRICS_PORT ? serveMetrics(metrics, config.METRICS_PORT, config.HOST ?? '0.0.0.0', log) : null;

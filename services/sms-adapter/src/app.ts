@@ -29,6 +29,8 @@ export interface SmsAdapterDeps {
   /** Lost-callback recovery: look up accepted messages still not final after this long. */
   reconcileStaleAfterMs?: number;
   reconcileIntervalMs?: number;
+  /** Group commit of the per-send statements (see HotPath). */
+  hotPath?: { maxBatch?: number; concurrency?: number };
   /** When set, template changes announced by PostgreSQL (LISTEN) drop the cached copy at once. */
   databaseUrl?: string;
 }
@@ -60,7 +62,7 @@ export async function buildSmsAdapter(deps: SmsAdapterDeps): Promise<SmsAdapterS
   const deliverDeps = {
     publishStatus,
     prisma: deps.prisma,
-    hot: new HotPath(deps.prisma),
+    hot: new HotPath(deps.prisma, deps.hotPath),
     log: deps.log,
     clock: deps.clock,
     provider: deps.provider,

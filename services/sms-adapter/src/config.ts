@@ -22,6 +22,16 @@ export const smsAdapterEnv = z.object({
   SMS_STALE_AFTER_MS: z.coerce.number().int().min(1_000).default(10 * 60_000),
   SMS_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(500).default(30_000),
   /** Partitions of notify.deliveries.sms.v1 handled at once (6 = every partition: measured 1.6× the steady rate of 3). */
+  /**
+   * Users whose deliveries are handled at once within one partition's batch (up to 100). The
+   * statements are group-committed, so more in flight costs the database little: measured
+   * 8 → 118/s, 32 → 157/s, 100 → 144/s steady and 159 → 208/s in a burst (bench, 2 cores).
+   */
+  SMS_USER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(64),
+  /** Deliveries in flight that share one statement (group commit, see hot-path.ts); 1 = one statement per delivery. */
+  SMS_DB_BATCH_MAX: z.coerce.number().int().min(1).max(5_000).default(500),
+  /** Statements of each kind in flight at once. */
+  SMS_DB_BATCH_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(2),
   SMS_PARTITIONS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(6),
 });
 

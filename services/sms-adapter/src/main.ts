@@ -19,6 +19,8 @@ await runService(infra.log, async () => {
     templateCacheTtlMs: config.SMS_TEMPLATE_CACHE_TTL_MS,
     databaseUrl: config.DATABASE_URL,
     partitionsConcurrency: config.SMS_PARTITIONS_CONCURRENCY,
+    userConcurrency: config.SMS_USER_CONCURRENCY,
+    hotPath: { maxBatch: config.SMS_DB_BATCH_MAX, concurrency: config.SMS_DB_BATCH_CONCURRENCY },
     reconcileStaleAfterMs: config.SMS_STALE_AFTER_MS,
     reconcileIntervalMs: config.SMS_RECONCILE_INTERVAL_MS,
     settings: {

@@ -36,12 +36,13 @@ function pipelineBound(r: Omit<ReportInput, 'totalSeconds'>): string {
 }
 
 export function targetsFor(r: Omit<ReportInput, 'totalSeconds'>): Target[] {
-  const best = Math.max(...r.steady.phases.map((p) => p.acceptPerSec), r.burst.peakAcceptPerSec);
+  // Sustained: a steady phase, the burst's mean or the broadcast's; the burst's busiest second is shown beside it.
+  const best = Math.max(...r.steady.phases.map((p) => p.acceptPerSec), r.burst.meanPerSec, r.broadcast.acceptPerSec);
   const at1000 = r.steady.phases.find((p) => p.rate >= 1000);
   const extrap = r.broadcast.acceptPerSec > 0 ? 100_000 / r.broadcast.acceptPerSec : Infinity;
   const frac = r.fractions.steadyBestAcceptOfDb ?? 0;
   const t: Target[] = [
-    { target: 'sustained ≥ 2,000 events/s event → provider accept', measured: `${best}/s (best steady phase or burst peak)`, met: best >= 2000 },
+    { target: 'sustained ≥ 2,000 events/s event → provider accept', measured: `${best}/s sustained (best of steady phases, burst mean, broadcast); busiest second of the burst ${r.burst.peakAcceptPerSec}/s`, met: best >= 2000 },
     at1000
       ? { target: 'p99 event → accept ≤ 250 ms at 1,000/s', measured: `${at1000.acceptMs.p99} ms at ${at1000.rate}/s`, met: at1000.acceptMs.p99 <= 250 }
       : { target: 'p99 event → accept ≤ 250 ms at 1,000/s', measured: `not run at 1,000/s (hub saturates far below); p99 ${r.steady.phases.at(-1)?.acceptMs.p99} ms at ${r.steady.phases.at(-1)?.rate}/s`, met: false },

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { KAFKA_VERSION } from '@hub/kafka-local';
 import { startInfra, root } from './infra.ts';
 import { dbLimit, kafkaLimit } from './limits.ts';
-import { broadcast, burst, eventJson, gateway, nextPhoneOffset, scheduled, steady, webhook } from './scenarios.ts';
+import { broadcast, burst, eventJson, gateway, nextPhoneOffset, quiesce, scheduled, steady, webhook } from './scenarios.ts';
 import { round } from './measure.ts';
 import { renderMarkdown, targetsFor } from './report.ts';
 
@@ -49,7 +49,10 @@ try {
   const scheduledResult = await scheduled(infra, config.scheduled, 60);
   const steadyResult = await steady(infra, config.rates, config.steadySeconds, config.drainTimeoutS);
   const burstResult = await burst(infra, config.burst, config.scenarioTimeoutS);
-  const broadcastResult = await broadcast(infra, config.broadcast, config.scenarioTimeoutS);
+  // A broadcast takes about subscribers / 150 s here: give it that, at least the scenario timeout.
+  const broadcastResult = await broadcast(infra, config.broadcast, Math.max(config.scenarioTimeoutS, Math.ceil(config.broadcast / 120)));
+  // The HTTP scenarios measure the ingest alone: first let every earlier delivery become final.
+  await quiesce(infra, config.scenarioTimeoutS);
   const webhookResult = await webhook(infra, config.httpSeconds, config.httpConnections, 60);
   console.log('[bench] limits: raw Kafka produce → consume');
   const kafka = await kafkaLimit(infra.kafka, infra.topic('bench.raw'), config.partitions, config.kafkaLimitMessages, eventJson('st1000-ev-__ID__', 'st1000-12345'));

@@ -253,3 +253,10 @@ export async function scheduled(infra: Infra, n: number, timeoutS: number): Prom
   log(`  due → published p50 ${dueToPublishedMs.p50} ms, max ${dueToPublishedMs.max} ms; due → accepted p50 ${dueToAcceptMs.p50} ms, max ${dueToAcceptMs.max} ms; early ${early}`);
   return r;
 }
+
+/** Waits until no delivery of any scenario is still open (the pipeline is idle again). */
+export async function quiesce(infra: Infra, timeoutS: number): Promise<void> {
+  const t = Date.now();
+  const idle = await waitUntil(async () => (await openDeliveries(infra.db, '')).open === 0, timeoutS * 1000, 1000);
+  log(idle ? `pipeline idle after ${round((Date.now() - t) / 1000)} s` : `pipeline still busy after ${timeoutS} s; going on`);
+}

@@ -1,4 +1,4 @@
-import type { Prisma, PrismaClient } from '@hub/db';
+import type { Prisma } from '@hub/db';
 import type { DayBounds } from '@hub/sms-rules';
 
 /**
@@ -15,7 +15,8 @@ const COUNTED = ['sending', 'queued', 'sent', 'delivered'] as const;
 /**
  * The messages that count toward a user's daily cap in one local day: those handed to the
  * provider that day, and those held by the provider for that day (counted on the day they
- * go out, not the day they were scheduled).
+ * go out, not the day they were scheduled). The adapter runs the same rule in SQL for many users
+ * at once (hot-path.ts countSentInDays, tested equal to this filter).
  */
 export function sentInDayWhere(userId: string, day: DayBounds, excludeId?: string): Prisma.SmsMessageWhereInput {
   const inDay = { gte: day.start, lt: day.end };
@@ -27,10 +28,6 @@ export function sentInDayWhere(userId: string, day: DayBounds, excludeId?: strin
       { scheduledFor: inDay, OR: [{ status: { in: [...COUNTED] } }, HELD] },
     ],
   };
-}
-
-export async function countSentInDay(prisma: PrismaClient, userId: string, day: DayBounds, excludeId?: string): Promise<number> {
-  return prisma.smsMessage.count({ where: sentInDayWhere(userId, day, excludeId) });
 }
 
 /** Held messages of opted-out users, still ahead of their send time: to cancel at the provider. */

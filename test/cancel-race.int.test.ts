@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createPrisma, type PrismaClient } from '@hub/db';
-import { createTestDatabase } from '@hub/testkit';
+import type { PrismaClient } from '@hub/db';
+import { createTestPrisma } from '@hub/testkit';
 import { createFirstAttempts } from '../services/sms-adapter/src/hot-path.ts';
 import { cancelDeliveryTx, LostRace } from '../services/gateway/src/routes/delivery-cancel.ts';
 
@@ -10,16 +10,13 @@ import { cancelDeliveryTx, LostRace } from '../services/gateway/src/routes/deliv
  * SMS goes out, never a cancel that silently loses.
  */
 let prisma: PrismaClient;
-let drop: () => Promise<void>;
+let close: () => Promise<void>;
 
 beforeAll(async () => {
-  const db = await createTestDatabase(inject('baseDatabaseUrl'), inject('templateDatabase'));
-  drop = db.drop;
-  prisma = createPrisma(db.url, { poolMax: 4 });
+  ({ prisma, close } = await createTestPrisma(inject('baseDatabaseUrl'), inject('templateDatabase'), 4));
 });
 afterAll(async () => {
-  await prisma?.$disconnect();
-  await drop?.();
+  await close?.();
 });
 
 let seq = 0;

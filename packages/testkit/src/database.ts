@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createDatabaseFromTemplate, dropDatabase } from '@hub/db';
+import { createDatabaseFromTemplate, createPrisma, dropDatabase, type PrismaClient } from '@hub/db';
 
 export const defaultDatabaseUrl = 'postgresql://postgres@127.0.0.1:5432/notification_hub';
 
@@ -19,4 +19,18 @@ export async function createTestDatabase(baseUrl: string, template: string): Pro
   const name = `hub_t_${randomBytes(5).toString('hex')}`;
   await createDatabaseFromTemplate(adminUrl(baseUrl), name, template);
   return { url: databaseUrlFor(baseUrl, name), name, drop: () => dropDatabase(adminUrl(baseUrl), name) };
+}
+
+/** A fresh test database (see createTestDatabase) with a Prisma client on it; close() disconnects and drops it. */
+export async function createTestPrisma(baseUrl: string, template: string, poolMax = 4): Promise<{ prisma: PrismaClient; url: string; close(): Promise<void> }> {
+  const db = await createTestDatabase(baseUrl, template);
+  const prisma = createPrisma(db.url, { poolMax });
+  return {
+    prisma,
+    url: db.url,
+    close: async () => {
+      await prisma.$disconnect();
+      await db.drop();
+    },
+  };
 }

@@ -1,22 +1,19 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createPrisma, type PrismaClient } from '@hub/db';
-import { createTestDatabase } from '@hub/testkit';
+import type { PrismaClient } from '@hub/db';
+import { createTestPrisma } from '@hub/testkit';
 import { countSentInDays, createFirstAttempts, HotPath, phonesSentBefore, recordAcceptedMany } from '../src/hot-path.ts';
 import { loadDeliveries } from '../src/load.ts';
 import { sentInDayWhere } from '../src/held.ts';
 import type { NewAttempt } from '../src/transitions.ts';
 
 let prisma: PrismaClient;
-let drop: () => Promise<void>;
+let close: () => Promise<void>;
 
 beforeAll(async () => {
-  const db = await createTestDatabase(inject('baseDatabaseUrl'), inject('templateDatabase'));
-  drop = db.drop;
-  prisma = createPrisma(db.url, { poolMax: 4 });
+  ({ prisma, close } = await createTestPrisma(inject('baseDatabaseUrl'), inject('templateDatabase'), 4));
 });
 afterAll(async () => {
-  await prisma?.$disconnect();
-  await drop?.();
+  await close?.();
 });
 
 let seq = 0;

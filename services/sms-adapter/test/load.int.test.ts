@@ -1,19 +1,16 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createPrisma, type PrismaClient } from '@hub/db';
-import { createTestDatabase } from '@hub/testkit';
+import type { PrismaClient } from '@hub/db';
+import { createTestPrisma } from '@hub/testkit';
 import { loadDelivery } from '../src/load.ts';
 
 let prisma: PrismaClient;
-let drop: () => Promise<void>;
+let close: () => Promise<void>;
 
 beforeAll(async () => {
-  const db = await createTestDatabase(inject('baseDatabaseUrl'), inject('templateDatabase'));
-  drop = db.drop;
-  prisma = createPrisma(db.url, { poolMax: 2 });
+  ({ prisma, close } = await createTestPrisma(inject('baseDatabaseUrl'), inject('templateDatabase'), 2));
 });
 afterAll(async () => {
-  await prisma?.$disconnect();
-  await drop?.();
+  await close?.();
 });
 
 const include = { event: true, user: { include: { smsPreferences: true } }, smsMessages: true } as const;

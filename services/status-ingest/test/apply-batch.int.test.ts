@@ -1,24 +1,21 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createPrisma, type PrismaClient } from '@hub/db';
-import { createTestDatabase } from '@hub/testkit';
+import type { PrismaClient } from '@hub/db';
+import { createTestPrisma } from '@hub/testkit';
 import { createLogger } from '@hub/logger';
 import { ManualClock, type SmsStatusUpdate } from '@hub/contracts';
 import { applyStatuses } from '../src/apply-batch.ts';
 
 let prisma: PrismaClient;
-let drop: () => Promise<void>;
+let close: () => Promise<void>;
 const clock = new ManualClock(new Date('2026-11-22T12:00:00Z'));
 const log = createLogger({ service: 'test', level: 'silent', pretty: false });
 const deps = () => ({ prisma, log, clock, retryTopic: 'test.notify.deliveries.sms.v1', random: () => 0.5 });
 
 beforeAll(async () => {
-  const db = await createTestDatabase(inject('baseDatabaseUrl'), inject('templateDatabase'));
-  drop = db.drop;
-  prisma = createPrisma(db.url, { poolMax: 4 });
+  ({ prisma, close } = await createTestPrisma(inject('baseDatabaseUrl'), inject('templateDatabase'), 4));
 });
 afterAll(async () => {
-  await prisma?.$disconnect();
-  await drop?.();
+  await close?.();
 });
 
 let n = 0;

@@ -207,10 +207,7 @@ async function handleProviderError(deps: DeliverDeps, request: DeliveryRequest, 
     // The provider may have accepted it (a timeout, a connection cut mid-request, an unreadable
     // answer). Leave it "sending" and let the callback or a lookup settle it before any resend.
     log.warn({ messageId: msg.id, code: err.code }, 'provider call ended without a usable answer; outcome unknown, reconciling');
-    await scheduleAgain(deps.prisma, {
-      request, until: new Date(now.getTime() + deps.settings.reconcileAfterMs), topic: deps.settings.selfTopic,
-      kind: 'reconcile', reason: 'retry', dedupeKey: `reconcile:${msg.id}:${msg.attempt}:${request.requestedAt}`, now,
-    });
+    await scheduleReconcile(deps, request, { id: msg.id, attempt: msg.attempt }, new Date(now.getTime() + deps.settings.reconcileAfterMs), now);
     return 'reconciling';
   }
   if (err.kind === 'rate_limited') deps.limiter.pause(err.retryAfterMs ?? 1_000);
@@ -246,17 +243,11 @@ async function reconcile(deps: DeliverDeps, request: DeliveryRequest, message: {
   const startedAt = message.sendStartedAt ?? now;
   // A natively scheduled send is not listed as sent before its SendAt: look for it after.
   if (message.scheduledFor && message.scheduledFor.getTime() > now.getTime() - deps.settings.reconcileAfterMs) {
-    await scheduleAgain(deps.prisma, {
-      request, until: new Date(message.scheduledFor.getTime() + deps.settings.reconcileAfterMs), topic: deps.settings.selfTopic,
-      kind: 'reconcile', reason: 'retry', dedupeKey: `reconcile:${message.id}:${message.attemptCount}:after-send-at:${request.requestedAt}`, now,
-    });
+    await scheduleReconcile(deps, request, { id: message.id, attempt: message.attemptCount, step: 'after-send-at' }, new Date(message.scheduledFor.getTime() + deps.settings.reconcileAfterMs), now);
     return 'reconciling';
   }
   if (now.getTime() - startedAt.getTime() < deps.settings.reconcileAfterMs) {
-    await scheduleAgain(deps.prisma, {
-      request, until: new Date(startedAt.getTime() + deps.settings.reconcileAfterMs), topic: deps.settings.selfTopic,
-      kind: 'reconcile', reason: 'retry', dedupeKey: `reconcile:${message.id}:${message.attemptCount}:${request.requestedAt}`, now,
-    });
+    await scheduleReconcile(deps, request, { id: message.id, attempt: message.attemptCount }, new Date(startedAt.getTime() + deps.settings.reconcileAfterMs), now);
     return 'reconciling';
   }
   let found: Awaited<ReturnType<SmsProvider['findSent']>>;
@@ -266,10 +257,7 @@ async function reconcile(deps: DeliverDeps, request: DeliveryRequest, message: {
     if (!(err instanceof ProviderError)) throw err;
     // The provider cannot tell now: ask again later (never resend without an answer).
     log.warn({ messageId: message.id, code: err.code }, 'provider lookup of a send of unknown outcome failed; asking again later');
-    await scheduleAgain(deps.prisma, {
-      request, until: new Date(now.getTime() + deps.settings.reconcileAfterMs), topic: deps.settings.selfTopic,
-      kind: 'reconcile', reason: 'retry', dedupeKey: `reconcile:${message.id}:${message.attemptCount}:lookup:${request.requestedAt}`, now,
-    });
+    await scheduleReconcile(deps, request, { id: message.id, attempt: message.attemptCount, step: 'lookup' }, new Date(now.getTime() + deps.settings.reconcileAfterMs), now);
     return 'reconciling';
   }
   if (found) {
@@ -289,4 +277,17 @@ async function reconcile(deps: DeliverDeps, request: DeliveryRequest, message: {
   }
   log.warn({ messageId: message.id }, 'send of unknown outcome not found at the provider; sending it now');
   return send(deps, request, { id: message.id, attempt: message.attemptCount, phoneNumber: message.phoneNumber, body: message.messageContent, maxAttempts: message.maxAttempts }, log);
+}
+
+/**
+ * Asks again about a send of unknown outcome at `until`. The key carries the request's time:
+ * a replay of this request adds nothing, while each later round (a failed lookup, a resend
+ * of unknown outcome again) gets a job of its own instead of being dropped as a duplicate.
+ */
+function scheduleReconcile(deps: DeliverDeps, request: DeliveryRequest, message: { id: string; attempt: number; step?: string }, until: Date, now: Date): Promise<void> {
+  const step = message.step ? `${message.step}:` : '';
+  return scheduleAgain(deps.prisma, {
+    request, until, topic: deps.settings.selfTopic, kind: 'reconcile', reason: 'retry',
+    dedupeKey: `reconcile:${message.id}:${message.attempt}:${step}${request.requestedAt}`, now,
+  });
 }

@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Prisma, PrismaClient } from '@hub/db';
 import { deliveryRequestSchema, deliveryTopic, HEADERS, type Clock } from '@hub/contracts';
-import { ProviderError, type SmsProvider } from '@hub/sms-provider';
+import type { SmsProvider } from '@hub/sms-provider';
 import { normalizePhone } from '@hub/sms-rules';
 import type { Bus } from '@hub/bus';
 import { requireScope } from '../plugins/auth.ts';
@@ -11,7 +11,7 @@ import { sendError } from '../plugins/errors.ts';
 import { afterCursor, decodeCursor, encodeCursor, pageQuery } from './pagination.ts';
 import { authErrors, errorSchema, isoDateTime } from './schemas.ts';
 import { deliveryActionSchema, deliveryDetailSchema, deliveryDetailView, deliveryPageSchema, deliveryView } from './delivery-views.ts';
-import { cancelDeliveryTx, cancelRefusal, LostRace } from './delivery-cancel.ts';
+import { cancelDelivery, LostRace } from './delivery-cancel.ts';
 
 const DELIVERY_STATUSES = ['pending', 'deferred', 'sent', 'delivered', 'failed', 'skipped', 'cancelled'] as const;
 
@@ -153,24 +153,8 @@ export function registerDeliveryRoutes(app: FastifyInstance, deps: DeliveryRoute
   }, async (request, reply) => {
     const d = await deps.prisma.notificationDelivery.findUnique({ where: { id: request.params.id }, include: { smsMessages: true } });
     if (!d) return sendError(reply, 404, 'delivery_not_found', 'no such delivery');
-    const refusal = cancelRefusal(d);
-    if (refusal) return sendError(reply, 409, refusal.code, refusal.message);
-    const sms = d.smsMessages[0];
-    const nativeSid = sms?.status === 'scheduled' && d.status === 'sent' ? sms.twilioSid : null;
-    if (nativeSid && deps.provider) {
-      try {
-        await deps.provider.cancel(nativeSid);
-      } catch (err) {
-        if (err instanceof ProviderError && err.code === 'not_cancelable') return sendError(reply, 409, 'already_sent', 'the provider has already sent the message');
-        throw err;
-      }
-    }
-    try {
-      await deps.prisma.$transaction((tx) => cancelDeliveryTx(tx, d, 'cancelled_by_admin'));
-    } catch (err) {
-      if (err instanceof LostRace) return sendError(reply, 409, 'send_in_progress', 'the delivery started sending (or changed) meanwhile; it can no longer be cancelled');
-      throw err;
-    }
+    const outcome = await cancelDelivery(deps.prisma, deps.provider, d, 'cancelled_by_admin');
+    if (!outcome.ok) return sendError(reply, 409, outcome.code, outcome.message);
     return { id: d.id, status: 'cancelled' as const };
   });
 }

@@ -1,4 +1,5 @@
-import type { Prisma } from '@hub/db';
+import type { Prisma, PrismaClient } from '@hub/db';
+import { ProviderError, type SmsProvider } from '@hub/sms-provider';
 
 /** Thrown inside a transaction when a conditional write found the row changed: rolls back, then 409. */
 export class LostRace extends Error {
@@ -54,4 +55,32 @@ export async function cancelDeliveryTx(tx: Prisma.TransactionClient, d: Cancella
   const moved = await tx.notificationDelivery.updateMany({ where: { id: d.id, status: { in: [...from] }, attempts: d.attempts }, data: { status: 'cancelled', skipReason: reason } });
   if (moved.count === 0) throw new LostRace();
   await tx.scheduledJob.updateMany({ where: { refId: d.id, status: 'pending' }, data: { status: 'cancelled' } });
+}
+
+export type CancelOutcome = { ok: true } | { ok: false; code: 'already_final' | 'send_in_progress' | 'already_sent'; message: string };
+
+/**
+ * Cancels one delivery as read: refused when cancelRefusal says so; a message Twilio holds
+ * (native scheduling) is cancelled there first; then the conditional writes, whose lost race
+ * is a refusal too. Shared by the delivery and the event cancel routes.
+ */
+export async function cancelDelivery(prisma: PrismaClient, provider: SmsProvider | undefined, d: CancellableDelivery, reason: string): Promise<CancelOutcome> {
+  const refusal = cancelRefusal(d);
+  if (refusal) return { ok: false, ...refusal };
+  const nativeSid = isNativeScheduled(d) ? d.smsMessages[0]!.twilioSid : null;
+  if (nativeSid && provider) {
+    try {
+      await provider.cancel(nativeSid);
+    } catch (err) {
+      if (err instanceof ProviderError && err.code === 'not_cancelable') return { ok: false, code: 'already_sent', message: 'the provider has already sent the message' };
+      throw err;
+    }
+  }
+  try {
+    await prisma.$transaction((tx) => cancelDeliveryTx(tx, d, reason));
+  } catch (err) {
+    if (err instanceof LostRace) return { ok: false, code: 'send_in_progress', message: 'the delivery started sending (or changed) meanwhile; it can no longer be cancelled' };
+    throw err;
+  }
+  return { ok: true };
 }

@@ -4,10 +4,10 @@ import { z } from 'zod';
 import type { PrismaClient } from '@hub/db';
 import { TOPICS, type Clock } from '@hub/contracts';
 import type { Bus } from '@hub/bus';
-import { ProviderError, type SmsProvider } from '@hub/sms-provider';
+import type { SmsProvider } from '@hub/sms-provider';
 import { requireScope } from '../plugins/auth.ts';
 import { sendError } from '../plugins/errors.ts';
-import { cancelDeliveryTx, cancelRefusal, LostRace } from './delivery-cancel.ts';
+import { cancelDelivery } from './delivery-cancel.ts';
 import { authErrors, errorSchema } from './schemas.ts';
 
 export interface EventCancelDeps {
@@ -82,22 +82,9 @@ export function registerEventCancelRoute(app: FastifyInstance, deps: EventCancel
     const result: Result = { id, status: 'cancelled', jobsCancelled: 0, deliveriesCancelled: 0, notCancelled: [] };
     const deliveries = await deps.prisma.notificationDelivery.findMany({ where: { eventId: id }, include: { smsMessages: true }, orderBy: { id: 'asc' } });
     for (const d of deliveries) {
-      const refusal = cancelRefusal(d);
-      if (refusal) {
-        result.notCancelled.push({ deliveryId: d.id, status: d.status, reason: refusal.code });
-        continue;
-      }
-      const sms = d.smsMessages[0];
-      const nativeSid = sms?.status === 'scheduled' && d.status === 'sent' ? sms.twilioSid : null;
-      try {
-        if (nativeSid && deps.provider) await deps.provider.cancel(nativeSid);
-        await deps.prisma.$transaction((tx) => cancelDeliveryTx(tx, d, 'event_cancelled'));
-        result.deliveriesCancelled++;
-      } catch (err) {
-        if (err instanceof LostRace) result.notCancelled.push({ deliveryId: d.id, status: d.status, reason: 'send_in_progress' });
-        else if (err instanceof ProviderError && err.code === 'not_cancelable') result.notCancelled.push({ deliveryId: d.id, status: d.status, reason: 'already_sent' });
-        else throw err;
-      }
+      const outcome = await cancelDelivery(deps.prisma, deps.provider, d, 'event_cancelled');
+      if (outcome.ok) result.deliveriesCancelled++;
+      else result.notCancelled.push({ deliveryId: d.id, status: d.status, reason: outcome.code });
     }
     if (result.deliveriesCancelled === 0) {
       return sendError(reply, 409, 'already_sent', 'the event was routed and none of its deliveries can be cancelled any more', { deliveries: result.notCancelled });

@@ -98,11 +98,13 @@ export async function startKafkaCluster(options: KafkaClusterOptions = {}): Prom
   };
   try {
     await Promise.all(nodes.map((n) => n.waitUntilReady(readyTimeoutMs)));
-    await waitReady({
-      brokers, expectNodeIds: ids, expectClusterId: clusterId, timeoutMs: readyTimeoutMs,
-      failure: () => (nodes.every((n) => n.running) ? null : 'a Kafka node exited during start-up'),
-      describe: () => tailLogs(nodes.map((n) => n.logFile), 15),
-    });
+    // Ask every node, not any one: each broker answers metadata from its own cache, and
+    // one that has not yet seen a peer's registration (or saw it fenced) lists fewer.
+    await Promise.all(nodes.map((n) => waitReady({
+      brokers: n.brokers, expectNodeIds: ids, expectClusterId: clusterId, timeoutMs: readyTimeoutMs,
+      failure: () => (nodes.every((m) => m.running) ? null : 'a Kafka node exited during start-up'),
+      describe: () => tailLogs(nodes.map((m) => m.logFile), 15),
+    })));
   } catch (err) {
     await Promise.all(nodes.map((n) => n.kill()));
     if (tempDir) rmSync(dataDir, { recursive: true, force: true });

@@ -50,24 +50,54 @@ export const deliveryRequestSchema = z.object({
 });
 export type DeliveryRequest = z.infer<typeof deliveryRequestSchema>;
 
+/**
+ * Text PostgreSQL stores as sent: no NUL (text columns refuse U+0000) and no lone UTF-16
+ * surrogate (not encodable as UTF-8). Lengths are in UTF-16 code units, which bound the
+ * characters (code points) a varchar(n) counts. Producers normalise before publishing
+ * (status-ingest: `normalizeText`), so a message that fails this is a producer bug, refused
+ * at publish.
+ */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const storableText = (max: number) =>
+  z.string().max(max).refine((s) => !s.includes('\u0000') && !LONE_SURROGATE.test(s), 'must contain no NUL and no lone surrogate');
+
+/** Field sizes of the two Twilio topics, the columns they land in (prisma/schema.prisma). */
+export const SMS_STATUS_LIMITS = { sid: 64, status: 30, errorMessage: 1_000 } as const;
+export const INBOUND_SMS_LIMITS = { sid: 64, address: 256, channel: 32, e164: 20, body: 8_192 } as const;
+const INT4_MAX = 2_147_483_647;
+
 /** notify.sms.status.v1 — a provider status callback, as received (key: our message id). */
 export const smsStatusSchema = z.object({
   messageId: z.uuid(),
-  sid: z.string().min(1).max(64),
-  status: z.string().min(1).max(30),
-  errorCode: z.number().int().nullable().default(null),
-  errorMessage: z.string().nullable().default(null),
+  /** sms_messages.twilio_sid / sms_message_events.twilio_sid: varchar(64). */
+  sid: storableText(SMS_STATUS_LIMITS.sid).min(1),
+  /** Twilio's status word as sent (twilio_status varchar(30)); unknown words are recorded, not applied. */
+  status: storableText(SMS_STATUS_LIMITS.status).min(1),
+  /** An int4 column (twilio_error_code). */
+  errorCode: z.number().int().min(-INT4_MAX - 1).max(INT4_MAX).nullable().default(null),
+  errorMessage: storableText(SMS_STATUS_LIMITS.errorMessage).nullable().default(null),
   receivedAt: isoDate,
   source: z.enum(['callback', 'lookup']).default('callback'),
 });
 export type SmsStatusUpdate = z.infer<typeof smsStatusSchema>;
 
-/** notify.sms.inbound.v1 — an inbound SMS (STOP, HELP…) (key: from number). */
+/**
+ * notify.sms.inbound.v1 — an inbound message (STOP, HELP…) (key: the sender's raw address).
+ * `from` / `to` are the addresses as Twilio sent them, channel prefix included
+ * (`whatsapp:+14155550123`, `messenger:1234…`, `rcs:+1…`); `channel` is that prefix (`sms`
+ * when none) and `fromE164` the phone number behind the sender when the channel is
+ * phone-based, else null. Messages written before these fields existed read as SMS.
+ */
 export const inboundSmsSchema = z.object({
-  sid: z.string().min(1).max(64),
-  from: z.string().min(1).max(20),
-  to: z.string().min(1).max(20),
-  body: z.string().max(1600),
+  sid: storableText(INBOUND_SMS_LIMITS.sid).min(1),
+  from: storableText(INBOUND_SMS_LIMITS.address).min(1),
+  to: storableText(INBOUND_SMS_LIMITS.address).min(1),
+  channel: storableText(INBOUND_SMS_LIMITS.channel).min(1).default('sms'),
+  fromE164: z.string().regex(/^\+[1-9]\d{1,14}$/).nullable().default(null),
+  /** Empty for a media-only message; cut at 8,192 characters (bodyTruncated). */
+  body: storableText(INBOUND_SMS_LIMITS.body),
+  bodyTruncated: z.boolean().default(false),
+  numMedia: z.number().int().min(0).max(INT4_MAX).default(0),
   receivedAt: isoDate,
 });
 export type InboundSms = z.infer<typeof inboundSmsSchema>;

@@ -30,13 +30,18 @@ export interface StatusIngestService {
 
 /** Webhook HTTP server plus the consumers that apply statuses and inbound keywords in order. */
 export async function buildStatusIngest(deps: StatusIngestDeps): Promise<StatusIngestService> {
-  const app = Fastify({ loggerInstance: deps.log as FastifyBaseLogger, bodyLimit: 64 * 1024, logController: new LogController({ disableRequestLogging: true }) });
+  const app = Fastify({ loggerInstance: deps.log as FastifyBaseLogger, bodyLimit: 1024 * 1024, logController: new LogController({ disableRequestLogging: true }) });
   await app.register(formbody);
   const rejections = new Counter({ name: 'hub_webhook_rejections_total', help: 'Webhooks refused (bad or missing signature)', labelNames: ['route', 'reason'] as const, registers: [deps.metrics] });
   const received = new Counter({ name: 'hub_webhooks_received_total', help: 'Webhooks accepted', labelNames: ['route'] as const, registers: [deps.metrics] });
   const providerStatuses = new Counter({ name: 'hub_sms_status_total', help: 'SMS statuses reported by the provider and applied, by hub status', labelNames: ['status'] as const, registers: [deps.metrics] });
   const applied = new Counter({ name: 'hub_sms_status_applied_total', help: 'Provider statuses processed, by outcome and path (batch, or one by one under a lock)', labelNames: ['outcome', 'path'] as const, registers: [deps.metrics] });
-  registerWebhooks(app, { ...deps, rejections, received });
+  const unusable = new Counter({ name: 'hub_webhook_unusable_total', help: 'Signed webhooks acknowledged but not published: nothing in them can be used (a field missing, an invalid mid)', labelNames: ['route', 'reason'] as const, registers: [deps.metrics] });
+  const normalised = new Counter({ name: 'hub_webhook_normalised_total', help: 'Webhook fields changed to fit the topic schema and columns (NUL stripped, lone surrogate replaced, truncated)', labelNames: ['route', 'field', 'fix'] as const, registers: [deps.metrics] });
+  const replays = new Counter({ name: 'hub_webhook_replays_total', help: 'Status callbacks already recorded (same message, sid and status): acknowledged, not published again', labelNames: ['route'] as const, registers: [deps.metrics] });
+  const unmapped = new Counter({ name: 'hub_inbound_unmapped_total', help: 'Inbound opt-out / opt-in keywords that change no SMS subscription (sender on another channel, or no phone number)', labelNames: ['channel', 'reason'] as const, registers: [deps.metrics] });
+  const inboundOutcomes = new Counter({ name: 'hub_inbound_messages_total', help: 'Inbound messages applied, by outcome and channel', labelNames: ['outcome', 'channel'] as const, registers: [deps.metrics] });
+  registerWebhooks(app, { ...deps, rejections, received, unusable, normalised, replays });
   app.get('/health', async () => ({ status: 'ok' }));
   app.get('/metrics', async (_req, reply) => reply.type(deps.metrics.contentType).send(await deps.metrics.metrics()));
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, request, reply) => {
@@ -65,7 +70,10 @@ export async function buildStatusIngest(deps: StatusIngestDeps): Promise<StatusI
     topic: TOPICS.smsInbound,
     schema: inboundSmsSchema,
     handleBatch: async (messages) => {
-      for (const m of messages) await applyInbound(deps, m.value);
+      for (const m of messages) {
+        const outcome = await applyInbound({ ...deps, onUnmapped: (channel, reason) => unmapped.inc({ channel, reason }) }, m.value);
+        inboundOutcomes.inc({ outcome, channel: m.value.channel });
+      }
     },
   });
 

@@ -8,14 +8,17 @@ interface CurrentRow {
   status: SmsStatus;
   twilio_sid: string | null;
   attempt_count: number;
+  /** Provider statuses already recorded for the current sid (callbacks and lookups). */
+  recorded: string[];
 }
 
 /** What a batch does to one message: its statuses folded in order over the stored row. */
 interface Folded {
   row: CurrentRow;
   updates: SmsStatusUpdate[];
-  /** Per update: applied or recorded only. */
+  /** Per update: applied, recorded only, or an exact replay (nothing written). */
   applied: boolean[];
+  replay: boolean[];
   /** The last applied update, or null when every one was a duplicate or a regression. */
   last: { status: SmsStatus; update: SmsStatusUpdate } | null;
   sent: boolean;
@@ -45,7 +48,10 @@ export async function applyStatuses(deps: ApplyDeps, updates: SmsStatusUpdate[])
   for (const u of updates) byMessage.set(u.messageId, [...(byMessage.get(u.messageId) ?? []), u]);
   const candidates = [...byMessage].filter(([, list]) => list.every((u) => batchable(mapTwilioStatus(u.status))));
   const rows = candidates.length === 0 ? [] : await deps.prisma.$queryRaw<CurrentRow[]>`
-    SELECT id::text, status::text AS status, twilio_sid, attempt_count FROM sms_messages WHERE id = ANY(${candidates.map(([id]) => id)}::uuid[])`;
+    SELECT m.id::text, m.status::text AS status, m.twilio_sid, m.attempt_count,
+           ARRAY(SELECT e.twilio_status FROM sms_message_events e
+                  WHERE e.sms_message_id = m.id AND e.twilio_sid = m.twilio_sid AND e.source IN ('callback', 'lookup') AND e.twilio_status IS NOT NULL) AS recorded
+      FROM sms_messages m WHERE m.id = ANY(${candidates.map(([id]) => id)}::uuid[])`;
   const current = new Map(rows.map((r) => [r.id, r]));
 
   const folded: Folded[] = [];
@@ -59,7 +65,7 @@ export async function applyStatuses(deps: ApplyDeps, updates: SmsStatusUpdate[])
   const results: BatchResult[] = [];
   for (const f of folded) {
     if (!done.has(f.row.id)) continue;
-    f.updates.forEach((update, i) => results.push({ update, outcome: f.applied[i] ? 'applied' : 'ignored', path: 'batch' }));
+    f.updates.forEach((update, i) => results.push({ update, outcome: f.replay[i] ? 'replay' : f.applied[i] ? 'applied' : 'ignored', path: 'batch' }));
   }
   // The rest, one by one, in arrival order.
   for (const u of updates) {
@@ -72,8 +78,18 @@ export async function applyStatuses(deps: ApplyDeps, updates: SmsStatusUpdate[])
 
 function fold(row: CurrentRow, updates: SmsStatusUpdate[]): Folded {
   let status = row.status;
-  const f: Folded = { row, updates, applied: [], last: null, sent: false, delivered: false };
+  const f: Folded = { row, updates, applied: [], replay: [], last: null, sent: false, delivered: false };
+  // One history row per (message, sid, status): a status already recorded, or seen earlier in
+  // this batch, is a replay and writes nothing (the unique index backs this up).
+  const seen = new Set(row.recorded);
   for (const update of updates) {
+    const replay = seen.has(update.status);
+    seen.add(update.status);
+    f.replay.push(replay);
+    if (replay) {
+      f.applied.push(false);
+      continue;
+    }
     const incoming = mapTwilioStatus(update.status)!;
     const apply = shouldApplyStatus(status, incoming);
     f.applied.push(apply);
@@ -119,7 +135,7 @@ async function writeFolded(deps: ApplyDeps, folded: Folded[]): Promise<Set<strin
       SELECT id::text FROM m`;
     const written = new Set([...changed.map((r) => r.id), ...folded.filter((f) => f.last === null).map((f) => f.row.id)]);
     const recorded = folded.filter((f) => written.has(f.row.id));
-    const events = recorded.flatMap((f) => f.updates.map((u, i) => ({ f, u, applied: f.applied[i]! })));
+    const events = recorded.flatMap((f) => f.updates.map((u, i) => ({ f, u, applied: f.applied[i]!, replay: f.replay[i]! }))).filter((e) => !e.replay);
     if (events.length > 0) {
       await tx.$executeRaw`
         INSERT INTO sms_message_events (sms_message_id, status, twilio_status, twilio_sid, attempt, error_code, source, applied, occurred_at)
@@ -127,7 +143,8 @@ async function writeFolded(deps: ApplyDeps, folded: Folded[]): Promise<Set<strin
           ${events.map((e) => e.f.row.id)}::uuid[], ${events.map((e) => mapTwilioStatus(e.u.status)!)}::sms_status[], ${events.map((e) => e.u.status)}::text[],
           ${events.map((e) => e.u.sid)}::text[], ${events.map((e) => e.f.row.attempt_count)}::int[], ${events.map((e) => e.u.errorCode)}::int[],
           ${events.map((e) => e.u.source)}::text[], ${events.map((e) => e.applied)}::boolean[], ${events.map((e) => e.u.receivedAt)}::timestamptz[]
-        )`;
+        )
+        ON CONFLICT DO NOTHING`;
     }
     return written;
   });

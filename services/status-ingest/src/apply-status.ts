@@ -27,12 +27,15 @@ interface MessageRow {
   priority: string;
 }
 
-export type ApplyOutcome = 'applied' | 'ignored' | 'stale_attempt' | 'unknown_message' | 'retry_scheduled' | 'opted_out';
+export type ApplyOutcome = 'applied' | 'ignored' | 'replay' | 'unrecognised_status' | 'stale_attempt' | 'unknown_message' | 'retry_scheduled' | 'opted_out';
 
 /**
  * Applies one provider status to sms_messages and its notification_deliveries row in one
- * transaction. Statuses are ranked: duplicates and regressions are recorded in the history
- * but change nothing. A failure with a transient code schedules the next attempt through
+ * transaction. Statuses are ranked: regressions and repeats are recorded in the history
+ * but change nothing. An exact replay (the same sid and status already recorded for the
+ * message: Twilio retrying a callback, or a replayed one) writes nothing at all: the history
+ * holds one row per (message, sid, status) from callbacks and lookups, which the unique
+ * index sms_message_events_replay_key guarantees (the insert skips a duplicate). A failure with a transient code schedules the next attempt through
  * scheduled_jobs in the same transaction (the outbox), so a crash loses nothing.
  */
 export async function applyStatus(deps: ApplyDeps, update: SmsStatusUpdate): Promise<ApplyOutcome> {
@@ -52,8 +55,14 @@ export async function applyStatus(deps: ApplyDeps, update: SmsStatusUpdate): Pro
       deps.log.warn({ messageId: update.messageId, sid: update.sid }, 'status for an unknown message ignored');
       return 'unknown_message';
     }
+    const replayed = await tx.$queryRaw<{ id: bigint }[]>`
+      SELECT id FROM sms_message_events
+       WHERE sms_message_id = ${msg.id}::uuid AND twilio_sid = ${update.sid} AND twilio_status = ${update.status} AND source IN ('callback', 'lookup')
+       LIMIT 1`;
+    if (replayed.length > 0) return 'replay';
     const history = (applied: boolean) =>
-      tx.smsMessageEvent.create({
+      tx.smsMessageEvent.createMany({
+        skipDuplicates: true,
         data: {
           smsMessageId: msg.id,
           status: incoming ?? msg.status,
@@ -69,8 +78,8 @@ export async function applyStatus(deps: ApplyDeps, update: SmsStatusUpdate): Pro
 
     if (incoming === null) {
       await history(false);
-      deps.log.warn({ messageId: msg.id, status: update.status }, 'unrecognised provider status recorded, not applied');
-      return 'ignored';
+      deps.log.warn({ messageId: msg.id, sid: update.sid, status: update.status }, 'unrecognised provider status recorded, not applied');
+      return 'unrecognised_status';
     }
     // A callback for the sid of an earlier attempt changes nothing now.
     if (msg.twilio_sid && msg.twilio_sid !== update.sid) {

@@ -18,9 +18,13 @@ export function isValidTwilioSignature(
   return twilio.validateRequest(authToken, signature, url, params);
 }
 
-/** The form body as Twilio sent it (repeated fields stay arrays, as the signature needs). */
+/**
+ * The form body as Twilio sent it (repeated fields stay arrays, as the signature needs).
+ * A null-prototype object, so a field named `__proto__` or `constructor` (Twilio adds fields
+ * without notice) is kept as a field and signed like any other.
+ */
 export function toFormParams(body: unknown): FormParams {
-  const out: FormParams = {};
+  const out = Object.create(null) as FormParams;
   if (!body || typeof body !== 'object') return out;
   for (const [k, v] of Object.entries(body as Record<string, unknown>)) {
     if (Array.isArray(v)) out[k] = v.map(String);
@@ -30,6 +34,7 @@ export function toFormParams(body: unknown): FormParams {
 }
 
 export function field(params: FormParams, name: string): string | undefined {
+  if (!Object.hasOwn(params, name)) return undefined;
   const v = params[name];
   return Array.isArray(v) ? v[0] : v;
 }

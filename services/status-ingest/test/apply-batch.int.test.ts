@@ -44,17 +44,18 @@ async function stateOf(m: { messageId: string; deliveryId: string }) {
 }
 
 describe('applyStatuses', () => {
-  it('folds each message\'s statuses in order: in-order, reordered and duplicated sequences end the same, history kept', async () => {
+  it('folds each message\'s statuses in order: in-order, reordered and duplicated sequences end the same, history kept once per status', async () => {
     const a = await accepted();
     const b = await accepted();
     const results = await applyStatuses(deps(), [
       status(a, 'sent'), status(b, 'delivered'), status(a, 'delivered'), status(b, 'sent'), status(a, 'delivered'), status(b, 'queued'),
     ]);
-    expect(results.map((r) => r.outcome).sort()).toEqual(['applied', 'applied', 'applied', 'ignored', 'ignored', 'ignored']);
+    expect(results.map((r) => r.outcome).sort()).toEqual(['applied', 'applied', 'applied', 'ignored', 'ignored', 'replay']);
     expect(results.every((r) => r.path === 'batch')).toBe(true);
     const sa = await stateOf(a);
     const sb = await stateOf(b);
-    expect(sa).toMatchObject({ sms: 'delivered', delivery: 'delivered', events: ['sent:applied', 'delivered:applied', 'delivered:recorded'] });
+    // The second 'delivered' is an exact replay: no second history row.
+    expect(sa).toMatchObject({ sms: 'delivered', delivery: 'delivered', events: ['sent:applied', 'delivered:applied'] });
     expect(sb).toMatchObject({ sms: 'delivered', delivery: 'delivered', events: ['delivered:applied', 'sent:recorded', 'queued:recorded'] });
     expect(sa.deliveredAt).toEqual(clock.now());
   });
@@ -95,5 +96,34 @@ describe('applyStatuses', () => {
     expect(await prisma.scheduledJob.count({ where: { refId: transient.deliveryId, kind: 'sms_retry' } })).toBe(1);
     expect(await stateOf(stale)).toMatchObject({ sms: 'queued', delivery: 'sent', events: ['delivered:recorded'] });
     expect(await stateOf(ok)).toMatchObject({ sms: 'delivered', delivery: 'delivered' });
+  });
+
+  it('an exact replay (same sid and status) leaves one history row, on the batch path, the locked path and across batches', async () => {
+    const a = await accepted();
+    const b = await accepted();
+    await applyStatuses(deps(), [status(a, 'sent'), status(a, 'sent'), status(b, 'undelivered', 30005), status(b, 'undelivered', 30005)]);
+    const again = await applyStatuses(deps(), [status(a, 'sent'), status(a, 'delivered'), status(a, 'delivered'), status(b, 'undelivered', 30005)]);
+    expect(again.map((r) => `${r.update.status}:${r.outcome}`)).toEqual(['sent:replay', 'delivered:applied', 'delivered:replay', 'undelivered:replay']);
+    expect(await applyStatuses(deps(), [status(a, 'delivered')])).toMatchObject([{ outcome: 'replay', path: 'batch' }]);
+    expect(await stateOf(a)).toMatchObject({ sms: 'delivered', delivery: 'delivered', events: ['sent:applied', 'delivered:applied'] });
+    expect(await stateOf(b)).toMatchObject({ sms: 'undelivered', delivery: 'failed', events: ['undelivered:applied'] });
+  });
+
+  it('an unrecognised provider status is recorded once, not applied', async () => {
+    const a = await accepted();
+    const results = await applyStatuses(deps(), [status(a, 'bogus'), status(a, 'bogus'), status(a, 'x'.repeat(30))]);
+    expect(results.map((r) => r.outcome)).toEqual(['unrecognised_status', 'replay', 'unrecognised_status']);
+    expect(await stateOf(a)).toMatchObject({ sms: 'queued', events: ['bogus:recorded', `${'x'.repeat(30)}:recorded`] });
+  });
+
+  it('the unique index refuses a second row for the same callback status even when written directly', async () => {
+    const a = await accepted();
+    const row = { smsMessageId: a.messageId, status: 'sent' as const, twilioStatus: 'sent', twilioSid: a.sid, attempt: 1, source: 'callback' };
+    await prisma.smsMessageEvent.create({ data: row });
+    await expect(prisma.smsMessageEvent.create({ data: row })).rejects.toThrow();
+    await expect(prisma.smsMessageEvent.create({ data: { ...row, source: 'lookup' } })).rejects.toThrow();
+    // The adapter's own rows are not covered.
+    await prisma.smsMessageEvent.create({ data: { ...row, source: 'adapter' } });
+    await prisma.smsMessageEvent.create({ data: { ...row, source: 'adapter' } });
   });
 });

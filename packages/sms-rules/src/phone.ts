@@ -25,6 +25,20 @@ import metadata from 'libphonenumber-js/max/metadata';
  * strict check on (e.g. for bulk imports that never go through Verify). Twilio's magic test
  * numbers (+1 500 555 000x) are valid in libphonenumber's metadata, so they pass either way.
  * Extensions are rejected: an extension cannot receive an SMS.
+ *
+ * "Possible" alone lets through numbers no one can own, each of which would cost a Verify
+ * call: libphonenumber only checks the length of `0000000000`, and it reads Arabic-Indic
+ * (٤١٥…), Persian or fullwidth (４１５…) digits as if they were ASCII. Two refusals on top
+ * of isPossible, both before any provider call:
+ * - digits other than ASCII 0-9 (`non_ascii_digits`): a number is typed or pasted in ASCII
+ *   everywhere the hub takes one; another script's digits mean a copy from a rendered page or
+ *   a spoofing attempt, and the E.164 we would store would not be what the user saw;
+ * - a national significant number of zeros only (`impossible_number`): never assigned in
+ *   any numbering plan (libphonenumber calls even `+800 0000 0000` "valid": its toll-free
+ *   pattern is loose, so isValid could not be the rule here either).
+ * isValid is deliberately not the default rule: it refuses the fictional +1 555 numbers and
+ * unassigned exchanges (+1 415 1xx …) the seeds, demos and tests use, while the Twilio test
+ * numbers (+1 500 555 0006 / 0001 / 0009 …) pass every rule above (unit-tested).
  */
 
 export const PHONE_ERROR_CODES = [
@@ -35,6 +49,8 @@ export const PHONE_ERROR_CODES = [
   'too_long',
   'has_extension',
   'invalid_phone',
+  'non_ascii_digits',
+  'impossible_number',
 ] as const;
 export type PhoneErrorCode = (typeof PHONE_ERROR_CODES)[number];
 
@@ -64,6 +80,8 @@ export interface NormalizePhoneOptions {
 
 /** Longer input than this is not a phone number; refusing early bounds the parser's work. */
 const MAX_INPUT_LENGTH = 64;
+/** A decimal digit (Unicode Nd) that is not ASCII 0-9: Arabic-Indic, Devanagari, fullwidth… */
+const NON_ASCII_DIGIT = /(?![0-9])\p{Nd}/u;
 
 export function normalizePhone(input: string | null | undefined, options: NormalizePhoneOptions = {}): NormalizedPhone {
   const defaultCountry = options.defaultCountry ?? 'US';
@@ -73,6 +91,7 @@ export function normalizePhone(input: string | null | undefined, options: Normal
   const text = typeof input === 'string' ? input.trim() : '';
   if (text === '') return fail('empty', 'phone number is empty');
   if (text.length > MAX_INPUT_LENGTH) return fail('too_long', `phone number is longer than ${MAX_INPUT_LENGTH} characters`);
+  if (NON_ASCII_DIGIT.test(text)) return fail('non_ascii_digits', 'phone number must be written with ASCII digits 0-9');
 
   let parsed: PhoneNumber;
   try {
@@ -85,6 +104,7 @@ export function normalizePhone(input: string | null | undefined, options: Normal
   if (!parsed.isPossible()) {
     return fromParseError(validatePhoneNumberLength(text, defaultCountry) ?? 'INVALID_LENGTH');
   }
+  if (/^0+$/.test(parsed.nationalNumber)) return fail('impossible_number', `${parsed.number} cannot be a phone number (all zeros)`);
   const valid = parsed.isValid();
   if (options.requireValid && !valid) {
     return fail('invalid_phone', `${parsed.number} is not an assigned phone number`);

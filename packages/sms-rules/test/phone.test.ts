@@ -83,6 +83,32 @@ describe('normalizePhone', () => {
     }
   });
 
+  it.each([
+    ['0000000000', 'impossible_number'],
+    ['(000) 000-0000', 'impossible_number'],
+    ['+1 000 000 0000', 'impossible_number'],
+    ['+44 0000 000000', 'impossible_number'],
+    ['+800 0000 0000', 'impossible_number'],
+    ['+١٤١٥٥٥٥٢٦٧١', 'non_ascii_digits'], // Arabic-Indic
+    ['+۱۴۱۵۵۵۵۲۶۷۱', 'non_ascii_digits'], // Extended Arabic-Indic (Persian)
+    ['４１５５５５２６７１', 'non_ascii_digits'], // fullwidth
+    ['+1 415 555 ２６７１', 'non_ascii_digits'], // one fullwidth group in an ASCII number
+    ['+१४१५५५५२६७१', 'non_ascii_digits'], // Devanagari
+  ])('refuses the impossible number %j (%s) although libphonenumber finds it possible', (input, code) => {
+    expect(normalizePhone(input)).toMatchObject({ ok: false, error: { code } });
+    expect(normalizePhone(input, { requireValid: true })).toMatchObject({ ok: false, error: { code } });
+  });
+
+  it.each(['+15005550006', '+15005550001', '+15005550009', '+15005550002', '+15005550003', '+15005550004'])(
+    'keeps the Twilio test number %s usable (possible, ASCII, not zeros)',
+    (n) => expect(normalizePhone(n)).toMatchObject({ ok: true, e164: n }),
+  );
+
+  it('keeps possible numbers with zeros in them, and the fictional ranges tests use', () => {
+    expect(normalizePhone('+1 202 000 0000')).toMatchObject({ ok: true, e164: '+12020000000' });
+    expect(normalizePhone('+14151000001')).toMatchObject({ ok: true, valid: false });
+  });
+
   it('treats null and undefined as empty', () => {
     expect(normalizePhone(null)).toMatchObject({ ok: false, error: { code: 'empty' } });
     expect(normalizePhone(undefined)).toMatchObject({ ok: false, error: { code: 'empty' } });

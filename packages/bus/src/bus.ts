@@ -2,10 +2,11 @@ import kafkajs from 'kafkajs';
 import type { Consumer, IHeaders, KafkaMessage, Producer, Admin, Kafka as KafkaClient } from 'kafkajs';
 import type { z } from 'zod';
 import type { Logger } from '@hub/logger';
-import { dlqOf, HEADERS, prefixed } from '@hub/contracts';
+import { dlqOf, findUnstorable, prefixed } from '@hub/contracts';
 import { classifyFailure, describeError, PoisonMessageError } from './errors.ts';
 import type { ConsumedMessage, ConsumerSpec, Headers, OutgoingMessage, RunningConsumer } from './types.ts';
 import { toKafkaLogCreator } from './kafka-log.ts';
+import { buildDlqRecord, DEFAULT_DLQ_MAX_BYTES, MINIMAL_DLQ_VALUE_BYTES, type FailedMessage } from './dlq-record.ts';
 
 const { Kafka, CompressionTypes, Partitioners } = kafkajs;
 
@@ -24,6 +25,10 @@ export interface BusOptions {
    * fetch requests (broker CPU), while heartbeats and rebalances are noticed up to this late.
    */
   fetchMaxWaitMs?: number;
+  /** Largest DLQ record written (key + value + headers); a larger value is truncated (default 1,000,000). */
+  dlqMaxBytes?: number;
+  /** Called once per message dead-lettered (metrics). */
+  onDeadLetter?: (letter: { topic: string; reason: string; truncated: boolean }) => void;
 }
 
 export interface ConsumerLag {
@@ -207,6 +212,7 @@ export class Bus {
       partitionsConsumedConcurrently: spec.partitionsConsumedConcurrently ?? 1,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
         const ctx = { heartbeat };
+        const stillOwned = () => isRunning() && !isStale();
         for (let i = 0; i < batch.messages.length; i += maxBatch) {
           if (!isRunning() || isStale()) return;
           const chunk = batch.messages.slice(i, i + maxBatch);
@@ -214,10 +220,10 @@ export class Bus {
           for (const raw of chunk) {
             const parsed = this.decode(batch.topic, batch.partition, raw, spec.schema);
             if (parsed.ok) valid.push(parsed.message);
-            else await this.deadLetter(batch.topic, batch.partition, raw, parsed.reason, parsed.error);
+            else await this.deadLetter(this.failed(batch.topic, batch.partition, raw), parsed.reason, parsed.error, ctx, stillOwned);
           }
           if (valid.length > 0) {
-            await this.handleWithRetry(spec, valid, ctx, () => isRunning() && !isStale());
+            await this.handleWithRetry(spec, valid, ctx, stillOwned);
           }
           const last = chunk[chunk.length - 1]!;
           // Invariant 4: commit only after the handler's DB transaction has committed.
@@ -268,6 +274,10 @@ export class Bus {
       const detail = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
       return { ok: false, reason: 'schema_violation', error: detail };
     }
+    // Valid by the schema but not storable (NUL, lone surrogate, nesting): PostgreSQL would
+    // refuse it on every attempt, so it is dead-lettered here, before any handler runs.
+    const unstorable = findUnstorable(result.data);
+    if (unstorable) return { ok: false, reason: 'unstorable_value', error: `${unstorable.path || '(root)'}: ${unstorable.problem}` };
     const message: ConsumedMessage<z.infer<S>> = {
       topic,
       partition,
@@ -316,7 +326,7 @@ export class Bus {
     ctx: { heartbeat(): Promise<void> },
     stillOwned: () => boolean,
   ): Promise<void> {
-    const maxUnknown = spec.maxUnknownAttempts ?? 8;
+    const maxUnknown = spec.maxUnknownAttempts ?? 5;
     let unknownAttempts = 0;
     let delay = 200;
     for (;;) {
@@ -326,40 +336,81 @@ export class Bus {
       } catch (err) {
         const kind = classifyFailure(err);
         if (kind === 'poison' || (kind === 'unknown' && ++unknownAttempts >= maxUnknown)) {
-          const reason = err instanceof PoisonMessageError ? err.reason : 'handler_error';
-          this.log.error({ err: describeError(err), topic: message.topic, partition: message.partition, offset: message.offset }, 'message dead-lettered');
-          await this.sendRaw(dlqOf(message.topic), [
-            {
-              key: message.key,
-              // the bytes as consumed, not a re-serialisation of the parsed value
-              value: this.originals.get(message) ?? JSON.stringify(message.value),
-              headers: { ...message.headers, ...dlqHeaders(message.topic, message.partition, message.offset, reason, describeError(err)) },
-            },
-          ]);
+          const reason = err instanceof PoisonMessageError ? err.reason : kind === 'poison' ? 'refused' : 'handler_error';
+          await this.deadLetter({
+            topic: message.topic, partition: message.partition, offset: message.offset, key: message.key,
+            // the bytes as consumed, not a re-serialisation of the parsed value
+            value: this.originals.get(message) ?? Buffer.from(JSON.stringify(message.value)),
+            headers: message.headers,
+          }, reason, describeError(err), ctx, stillOwned);
           return;
         }
         this.log.warn({ err: describeError(err), kind, offset: message.offset, delayMs: delay }, 'message failed, retrying');
         await this.pause(delay, ctx, stillOwned);
-        delay = Math.min(delay * 2, 10_000);
+        // An error of unknown kind is given a few quick tries (a few seconds in all), not minutes:
+        // a bug must not hold the partition; a transient outage waits as long as it lasts.
+        delay = Math.min(delay * 2, kind === 'unknown' ? 2_000 : 10_000);
       }
     }
   }
 
+  /**
+   * Waits `ms` in slices of at most one second, heartbeating after each, so a long backoff
+   * never lets the session time out (an evicted member's commit fails and the batch comes
+   * back: that was the permanent loop of issue 11).
+   */
   private async pause(ms: number, ctx: { heartbeat(): Promise<void> }, stillOwned: () => boolean): Promise<void> {
-    await sleep(ms);
-    if (!stillOwned()) throw new Error('partition revoked or consumer stopping; the batch will be redelivered');
-    await ctx.heartbeat().catch(() => undefined);
+    const until = Date.now() + ms;
+    for (;;) {
+      const left = until - Date.now();
+      if (left > 0) await sleep(Math.min(left, 1_000));
+      if (!stillOwned()) throw new Error('partition revoked or consumer stopping; the batch will be redelivered');
+      await ctx.heartbeat().catch(() => undefined);
+      if (left <= 1_000) return;
+    }
   }
 
-  private async deadLetter(topic: string, partition: number, raw: KafkaMessage, reason: string, error: string): Promise<void> {
-    this.log.warn({ topic, partition, offset: raw.offset, reason, error }, 'invalid message sent to DLQ');
-    await this.sendRaw(dlqOf(topic), [
-      {
-        key: raw.key ? raw.key.toString("utf8") : null,
-        value: raw.value ?? null,
-        headers: { ...(raw.headers ?? {}), ...dlqHeaders(topic, partition, raw.offset, reason, error) },
-      },
-    ]);
+  private failed(topic: string, partition: number, raw: KafkaMessage): FailedMessage {
+    return { topic, partition, offset: raw.offset, key: raw.key ? raw.key.toString('utf8') : null, value: raw.value ?? null, headers: raw.headers };
+  }
+
+  /**
+   * Writes the DLQ copy of a failed message. Never throws for the message's sake: a copy the
+   * broker refuses (too large for that topic) is replaced by a smaller one; while Kafka is
+   * unavailable it waits with heartbeats, in place, like any transient failure.
+   */
+  private async deadLetter(m: FailedMessage, reason: string, error: string, ctx: { heartbeat(): Promise<void> }, stillOwned: () => boolean): Promise<void> {
+    let budget = this.options.dlqMaxBytes ?? DEFAULT_DLQ_MAX_BYTES;
+    let delay = 200;
+    for (;;) {
+      const record = buildDlqRecord(m, reason, error, new Date(), budget);
+      try {
+        await this.sendRaw(dlqOf(m.topic), [{ key: record.key, value: record.value, headers: record.headers }]);
+        this.log.error({ topic: m.topic, partition: m.partition, offset: m.offset, reason, error, truncated: record.truncated }, 'message dead-lettered');
+        try {
+          this.options.onDeadLetter?.({ topic: m.topic, reason, truncated: record.truncated });
+        } catch {
+          // a metrics hook never breaks consumption
+        }
+        return;
+      } catch (err) {
+        const kind = classifyFailure(err);
+        if (kind === 'poison' && budget > MINIMAL_DLQ_VALUE_BYTES) {
+          this.log.warn({ err: describeError(err), topic: m.topic, offset: m.offset }, 'DLQ copy refused; sending a smaller one');
+          budget = MINIMAL_DLQ_VALUE_BYTES;
+          continue;
+        }
+        if (kind === 'poison') {
+          // Even 64 KiB refused: the DLQ topic is misconfigured. The message stays in its source
+          // topic at this offset; the log line says where, and consumption goes on.
+          this.log.error({ err: describeError(err), topic: m.topic, partition: m.partition, offset: m.offset, reason, error }, 'DLQ refused the message; it is left in its source topic');
+          return;
+        }
+        this.log.warn({ err: describeError(err), topic: m.topic, offset: m.offset, delayMs: delay }, 'DLQ write failed, retrying');
+        await this.pause(delay, ctx, stillOwned);
+        delay = Math.min(delay * 2, 5_000);
+      }
+    }
   }
 
   /** Stops every consumer (waiting for in-flight batches) and then the producer. */
@@ -383,17 +434,6 @@ async function withHeartbeats<T>(ctx: { heartbeat(): Promise<void> }, fn: () => 
   } finally {
     clearInterval(timer);
   }
-}
-
-function dlqHeaders(topic: string, partition: number, offset: string, reason: string, error: string): Headers {
-  return {
-    [HEADERS.dlqTopic]: topic,
-    [HEADERS.dlqPartition]: String(partition),
-    [HEADERS.dlqOffset]: offset,
-    [HEADERS.dlqReason]: reason,
-    [HEADERS.dlqError]: error,
-    [HEADERS.dlqFailedAt]: new Date().toISOString(),
-  };
 }
 
 export function decodeHeaders(headers: IHeaders | undefined): Headers {

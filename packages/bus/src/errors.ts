@@ -22,6 +22,25 @@ export class TransientError extends Error {
 
 export type FailureKind = 'transient' | 'poison' | 'unknown';
 
+/**
+ * PostgreSQL refusing the data itself: the same message fails the same way every time.
+ * Class 22 (data exception: NUL or untranslatable characters, dates or numbers out of
+ * range, invalid text representation, value too long), class 54 (program limit exceeded:
+ * JSON nested too deep, statement too complex), and the integrity checks that depend only
+ * on the row (NOT NULL, CHECK). Unique and foreign-key violations are left unknown: they can
+ * come from a race with another writer and succeed on a retry.
+ */
+function isPoisonSqlState(code: string): boolean {
+  return /^(22|54)[0-9A-Z]{3}$/.test(code) || code === '23502' || code === '23514';
+}
+
+/** Prisma's codes for a value the database cannot hold (too long, out of range, invalid). */
+const POISON_PRISMA_CODES = new Set(['P2000', 'P2006', 'P2007', 'P2019', 'P2020', 'P2023', 'P2033']);
+/** Driver-adapter kinds that adapter-pg maps class-22 SQLSTATEs to. */
+const POISON_ADAPTER_KINDS = new Set(['LengthMismatch', 'ValueOutOfRange', 'InvalidInputValue', 'NullConstraintViolation']);
+/** Kafka refusing a record for what it is (size, format), not for the broker's state. */
+const POISON_KAFKA_TYPES = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD']);
+
 /** PostgreSQL SQLSTATEs and socket errors that mean "try again later", not "bad message". */
 const TRANSIENT_CODES = new Set([
   // sockets
@@ -58,6 +77,7 @@ export function classifyFailure(err: unknown): FailureKind {
     seen.add(current);
     if (current instanceof PoisonMessageError) return 'poison';
     const record = current as Record<string, unknown>;
+    if (isPoisonRecord(record)) return 'poison';
     if (typeof record.name === 'string' && TRANSIENT_NAMES.has(record.name)) {
       if (record.name !== 'KafkaJSProtocolError' || record.retriable === true) return 'transient';
     }
@@ -71,6 +91,17 @@ export function classifyFailure(err: unknown): FailureKind {
     if (meta && typeof meta === 'object') queue.push(meta.driverAdapterError);
   }
   return 'unknown';
+}
+
+function isPoisonRecord(record: Record<string, unknown>): boolean {
+  for (const code of [record.code, record.originalCode]) {
+    if (typeof code === 'string' && (isPoisonSqlState(code) || POISON_PRISMA_CODES.has(code))) return true;
+  }
+  if (typeof record.kind === 'string' && POISON_ADAPTER_KINDS.has(record.kind)) return true;
+  if (record.name === 'KafkaJSProtocolError' && typeof record.type === 'string' && POISON_KAFKA_TYPES.has(record.type)) return true;
+  // Deterministic JavaScript refusals of a value: an invalid Date, a string too long to build,
+  // recursion on a deeply nested value. Never infrastructure.
+  return record.name === 'RangeError' && record.constructor === RangeError;
 }
 
 export function describeError(err: unknown): string {

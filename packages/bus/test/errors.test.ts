@@ -25,4 +25,28 @@ describe('classifyFailure', () => {
     expect(classifyFailure(new Error('a bug'))).toBe('unknown');
     expect(classifyFailure(Object.assign(new Error('unique'), { code: 'P2002' }))).toBe('unknown');
   });
+  it('classifies data the database refuses as poison, by SQLSTATE class, Prisma code or adapter kind', () => {
+    const wrapped = (originalCode: string, kind = 'postgres') =>
+      Object.assign(new Error('Database error'), { code: 'P2010', meta: { driverAdapterError: { name: 'DriverAdapterError', cause: { originalCode, kind, code: originalCode } } } });
+    expect(classifyFailure(wrapped('22021'))).toBe('poison'); // NUL: invalid byte sequence for UTF8
+    expect(classifyFailure(wrapped('22008'))).toBe('poison'); // date/time field value out of range
+    expect(classifyFailure(wrapped('22P05'))).toBe('poison'); // untranslatable character (lone surrogate in jsonb)
+    expect(classifyFailure(wrapped('54001'))).toBe('poison'); // stack depth limit exceeded (deep JSON)
+    expect(classifyFailure(wrapped('22001', 'LengthMismatch'))).toBe('poison');
+    expect(classifyFailure(Object.assign(new Error('too long'), { code: 'P2000' }))).toBe('poison');
+    expect(classifyFailure(wrapped('23505', 'UniqueConstraintViolation'))).toBe('unknown');
+    expect(classifyFailure(wrapped('23503', 'ForeignKeyConstraintViolation'))).toBe('unknown');
+    expect(classifyFailure(wrapped('57P01'))).toBe('transient');
+  });
+  it('classifies a record Kafka refuses for its size as poison, also inside kafkajs wrappers', () => {
+    const tooLarge = Object.assign(new Error('too large'), { name: 'KafkaJSProtocolError', type: 'MESSAGE_TOO_LARGE', code: 10, retriable: false });
+    expect(classifyFailure(tooLarge)).toBe('poison');
+    expect(classifyFailure(Object.assign(new Error('wrapped', { cause: tooLarge }), { name: 'KafkaJSNonRetriableError' }))).toBe('poison');
+    const leader = Object.assign(new Error('leader'), { name: 'KafkaJSProtocolError', type: 'NOT_LEADER_FOR_PARTITION', code: 6, retriable: true });
+    expect(classifyFailure(leader)).toBe('transient');
+  });
+  it('classifies a RangeError (invalid date, deep recursion) as poison, but not an error merely named so', () => {
+    expect(classifyFailure(new RangeError('Invalid time value'))).toBe('poison');
+    expect(classifyFailure(Object.assign(new Error('x'), { name: 'RangeError' }))).toBe('unknown');
+  });
 });

@@ -11,4 +11,12 @@ export const HEADERS = {
   dlqPartition: 'x-dlq-partition',
   dlqOffset: 'x-dlq-offset',
   dlqFailedAt: 'x-dlq-failed-at',
+  /** On a DLQ copy cut to fit Kafka's size limit: "true", the original size and its SHA-256 (hex). */
+  dlqTruncated: 'x-dlq-truncated',
+  dlqOriginalBytes: 'x-dlq-original-bytes',
+  dlqSha256: 'x-dlq-sha256',
+  /** On a DLQ copy whose original headers were too large to keep: how many were dropped. */
+  dlqHeadersDropped: 'x-dlq-headers-dropped',
+  /** On a message replayed from a DLQ: "<dlq topic>/<partition>/<offset>". */
+  replayedFrom: 'x-replayed-from',
 } as const;

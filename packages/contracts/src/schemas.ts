@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isStorableTime } from './storable.ts';
 import { TOPICS, type TopicName } from './topics.ts';
 
 export const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
@@ -20,7 +21,8 @@ export const eventTypeSchema = z
   .max(100)
   .regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits and . _ - (e.g. task.reminder)');
 
-const isoDate = z.iso.datetime({ offset: true });
+/** An ISO 8601 instant PostgreSQL can store (years 0001–9999; year 0000 is refused). */
+export const isoDate = z.iso.datetime({ offset: true }).refine(isStorableTime, 'must be between 0001-01-01 and 9999-12-31');
 
 /** notify.events.v1 — what upstream services publish (key: targetUserId, or id for broadcasts). */
 export const notificationEventSchema = z.object({

@@ -2,7 +2,7 @@ import { Bus } from '@hub/bus';
 import { createPrisma, type PrismaClient } from '@hub/db';
 import { createLogger, type Logger } from '@hub/logger';
 import type { Registry } from 'prom-client';
-import { consumerLagRecorder, createMetricsRegistry, serveMetrics } from './metrics.ts';
+import { consumerLagRecorder, createMetricsRegistry, deadLetterRecorder, serveMetrics } from './metrics.ts';
 
 export interface InfraConfig {
   KAFKA_BROKERS: string[];
@@ -36,6 +36,7 @@ export function createInfra(service: string, config: InfraConfig): Infra {
   const bus = new Bus({
     clientId: config.KAFKA_CLIENT_ID ?? service, brokers: config.KAFKA_BROKERS, topicPrefix: config.KAFKA_TOPIC_PREFIX, logger: log,
     sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS, fetchMaxWaitMs: config.KAFKA_FETCH_MAX_WAIT_MS, onLag: consumerLagRecorder(metrics),
+    onDeadLetter: deadLetterRecorder(metrics),
   });
   const prisma = createPrisma(config.DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX });
   const metricsServer = config.METRICS_PORT ? serveMetrics(metrics, config.METRICS_PORT, config.HOST ?? '0.0.0.0', log) : null;

@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { ConsumerLag } from '@hub/bus';
 import type { Logger } from '@hub/logger';
 
@@ -20,6 +20,17 @@ export function consumerLagRecorder(registry: Registry): (lag: ConsumerLag) => v
     registers: [registry],
   });
   return (l) => gauge.set({ group: l.groupId, topic: l.topic, partition: String(l.partition) }, l.lag);
+}
+
+/** Counts dead-lettered messages per source topic and reason (hub_dlq_messages_total). */
+export function deadLetterRecorder(registry: Registry): (letter: { topic: string; reason: string; truncated: boolean }) => void {
+  const counter = new Counter({
+    name: 'hub_dlq_messages_total',
+    help: 'Messages sent to a dead-letter topic, by source topic and reason (truncated: the copy was cut to fit Kafka)',
+    labelNames: ['topic', 'reason', 'truncated'] as const,
+    registers: [registry],
+  });
+  return (l) => counter.inc({ topic: l.topic, reason: l.reason, truncated: String(l.truncated) });
 }
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isStorableTime } from './storable.ts';
+import { isStorableTime, stringProblem } from './storable.ts';
 import { TOPICS, type TopicName } from './topics.ts';
 
 export const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
@@ -53,15 +53,14 @@ export const deliveryRequestSchema = z.object({
 export type DeliveryRequest = z.infer<typeof deliveryRequestSchema>;
 
 /**
- * Text PostgreSQL stores as sent: no NUL (text columns refuse U+0000) and no lone UTF-16
- * surrogate (not encodable as UTF-8). Lengths are in UTF-16 code units, which bound the
+ * Text PostgreSQL stores as sent (`stringProblem`: no NUL, no lone UTF-16 surrogate — the bus
+ * would dead-letter it at decode). Lengths are in UTF-16 code units, which bound the
  * characters (code points) a varchar(n) counts. Producers normalise before publishing
  * (status-ingest: `normalizeText`), so a message that fails this is a producer bug, refused
  * at publish.
  */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const storableText = (max: number) =>
-  z.string().max(max).refine((s) => !s.includes('\u0000') && !LONE_SURROGATE.test(s), 'must contain no NUL and no lone surrogate');
+  z.string().max(max).refine((s) => stringProblem(s) === null, 'must contain no NUL and no lone surrogate');
 
 /** Field sizes of the two Twilio topics, the columns they land in (prisma/schema.prisma). */
 export const SMS_STATUS_LIMITS = { sid: 64, status: 30, errorMessage: 1_000 } as const;

@@ -61,14 +61,16 @@ export function registerUserRoutes(app: FastifyInstance, deps: { prisma: PrismaC
   }, async (request, reply) => {
     const { externalId } = request.params;
     const locale = Intl.getCanonicalLocales(request.body.locale)[0]!;
-    const existed = await findUser(externalId);
-    const user = await deps.prisma.user.upsert({
-      where: { externalId },
-      create: { externalId, timezone: request.body.timezone, locale },
-      update: { timezone: request.body.timezone, locale },
-      include: { smsPreferences: true },
-    });
-    return reply.code(existed ? 200 : 201).send(toUserView(user));
+    // One statement decides create vs update, so concurrent PUTs of a new user never race
+    // into the unique index (a read-then-upsert did: 503s). `xmax = 0` is true only for the
+    // row version this statement inserted: exactly one of concurrent creators answers 201.
+    const [row] = await deps.prisma.$queryRaw<{ id: string; inserted: boolean }[]>`
+      INSERT INTO users (external_id, timezone, locale)
+      VALUES (${externalId}, ${request.body.timezone}, ${locale})
+      ON CONFLICT (external_id) DO UPDATE SET timezone = EXCLUDED.timezone, locale = EXCLUDED.locale, updated_at = CURRENT_TIMESTAMP
+      RETURNING id::text AS id, (xmax = 0) AS inserted`;
+    const user = await deps.prisma.user.findUniqueOrThrow({ where: { id: row!.id }, include: { smsPreferences: true } });
+    return reply.code(row!.inserted ? 201 : 200).send(toUserView(user));
   });
 
   r.get('/v1/users/:externalId', {

@@ -14,7 +14,9 @@ import type { Scope } from './api-keys.ts';
 import { HealthMonitor } from './health/monitor.ts';
 import { DEFAULT_HEALTH_THRESHOLDS, type HealthThresholds } from './health/verdict.ts';
 import { authenticate, routeScopes } from './plugins/auth.ts';
-import { registerErrorHandler } from './plugins/errors.ts';
+import { MAX_EVENT_PAYLOAD_BYTES } from './config.ts';
+import { clientErrorHandler, frameworkErrorHandler, registerErrorHandler } from './plugins/errors.ts';
+import { registerInputGuard } from './plugins/input-guard.ts';
 import { createGatewayMetrics, instrumentProvider, registerHttpMetrics } from './plugins/metrics.ts';
 import { DEFAULT_PRICES, type PriceTable } from './pricing.ts';
 import { registerDeliveryRoutes } from './routes/deliveries.ts';
@@ -49,6 +51,8 @@ export interface GatewayDeps {
   health?: Partial<HealthThresholds>;
   /** Price per segment by country for the cost metrics. */
   prices?: PriceTable;
+  /** Bound of an event's serialized payload (default MAX_EVENT_PAYLOAD_BYTES, 256 KiB). */
+  maxEventPayloadBytes?: number;
 }
 
 /** One registered route: what the OpenAPI and auth tests compare against. */
@@ -76,6 +80,10 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
     logController: new LogController({ disableRequestLogging: true }),
     // External user ids are up to 200 characters (users.external_id), URL-encoded in paths.
     routerOptions: { maxParamLength: 700 },
+    // The router's refusals (bad percent-encoding, an over-long parameter) and HTTP the
+    // parser refuses, in the hub's error shape like every other 4xx.
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
   });
   const routeTable: RouteEntry[] = [];
   app.decorate('routeTable', routeTable);
@@ -88,6 +96,15 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandler(app);
+  // NUL, lone surrogates, deep nesting, oversized event payloads: refused before any route
+  // schema or handler sees the input (docs/operations.md, "Input limits").
+  const maxPayload = deps.maxEventPayloadBytes ?? MAX_EVENT_PAYLOAD_BYTES;
+  registerInputGuard(app, {
+    bounded: {
+      'POST /v1/events': [{ path: ['payload'], maxBytes: maxPayload }],
+      'POST /v1/events/batch': [{ path: ['events', '*', 'payload'], maxBytes: maxPayload }],
+    },
+  });
   const metrics = createGatewayMetrics(deps.metrics);
   registerHttpMetrics(app, metrics);
   const provider = deps.provider ? instrumentProvider(deps.provider, metrics) : undefined;

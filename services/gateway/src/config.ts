@@ -2,6 +2,15 @@ import { baseEnv, destinationEnv, loadConfig, twilioEnv, z } from '@hub/config';
 import { isPhoneCountry } from '@hub/sms-rules';
 import { parsePriceTable } from './pricing.ts';
 
+/**
+ * Largest serialized (UTF-8 JSON) event payload the gateway accepts: 413 payload_too_large
+ * above it, checked before the event is stored. With the other event fields bounded by
+ * their schemas (id 128, type 100, targetUserId 200, source 100 characters), the published
+ * Kafka message stays far below the broker's default max message size (message.max.bytes,
+ * ~1 MB), so an accepted event is never refused by Kafka after it was stored.
+ */
+export const MAX_EVENT_PAYLOAD_BYTES = 256 * 1024;
+
 export const gatewayEnv = z.object({
   ...baseEnv,
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isStorableTime } from '@hub/contracts';
 
 /** Opaque cursor over (created_at DESC, id DESC): stable order, no skipped or repeated rows. */
 export interface Cursor {
@@ -10,16 +11,32 @@ export function encodeCursor(c: Cursor): string {
   return Buffer.from(`${c.createdAt.toISOString()}|${c.id}`, 'utf8').toString('base64url');
 }
 
+/** Longer than any cursor encodeCursor writes (24 + 1 + 36 bytes → 84 base64url characters). */
+export const MAX_CURSOR_LENGTH = 200;
+
+/** What encodeCursor writes: a UTC ISO instant with milliseconds, '|', a lower-case UUID. */
+const CURSOR_TEXT = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)\|([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+
+/**
+ * The cursor encodeCursor made, or null for anything else (the routes answer 400
+ * invalid_cursor): only base64url text, exactly the encoded form (a date that round-trips,
+ * inside PostgreSQL's range; a UUID, not 36 dashes), so a crafted cursor never reaches SQL.
+ */
 export function decodeCursor(raw: string): Cursor | null {
-  const text = Buffer.from(raw, 'base64url').toString('utf8');
-  const [at, id] = text.split('|');
-  if (!at || !id || Number.isNaN(Date.parse(at)) || !/^[0-9a-f-]{36}$/.test(id)) return null;
-  return { createdAt: new Date(at), id };
+  if (raw.length === 0 || raw.length > MAX_CURSOR_LENGTH || !/^[A-Za-z0-9_-]+$/.test(raw)) return null;
+  const match = CURSOR_TEXT.exec(Buffer.from(raw, 'base64url').toString('utf8'));
+  if (!match) return null;
+  const [, at, id] = match as unknown as [string, string, string];
+  if (!isStorableTime(at)) return null;
+  const createdAt = new Date(at);
+  if (createdAt.toISOString() !== at) return null; // 2026-02-30… parses, but is not what we wrote
+  return { createdAt, id };
 }
+
 
 export const pageQuery = {
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(200).optional(),
+  cursor: z.string().max(MAX_CURSOR_LENGTH).optional().describe('nextCursor of the previous page (opaque)'),
 };
 
 /** Prisma `where` fragment for "after this cursor" in (createdAt desc, id desc) order. */

@@ -96,6 +96,8 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandler(app);
+  // A JSON API: a text/plain body is 415 like any other non-JSON one (Fastify parses it by default).
+  app.removeContentTypeParser('text/plain');
   // NUL, lone surrogates, deep nesting, oversized event payloads: refused before any route
   // schema or handler sees the input (docs/operations.md, "Input limits").
   const maxPayload = deps.maxEventPayloadBytes ?? MAX_EVENT_PAYLOAD_BYTES;

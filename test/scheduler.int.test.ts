@@ -49,6 +49,19 @@ describe('scheduler', () => {
     expect(hub.sandbox.sends().filter((s) => s.messageId === d.id || s.body.includes('left behind'))).toHaveLength(1);
   });
 
+  it('marks a stranded event Kafka refuses as too large (publish_error) and still publishes the others beside it', async () => {
+    await seedUser(hub.prisma, { externalId: 'stranded-big-user' });
+    const old = new Date(Date.now() - 120_000);
+    // 1.2 MB of payload: over the broker's 1 MiB message limit (stored by hand, past the gateway's bound).
+    await hub.prisma.notificationEvent.create({ data: { id: 'stranded-big', eventType: 'task.reminder', targetUserId: 'stranded-big-user', payload: { blob: 'x'.repeat(1_200_000) }, occurredAt: old, createdAt: old } });
+    await hub.prisma.notificationEvent.create({ data: { id: 'stranded-small', eventType: 'task.reminder', targetUserId: 'stranded-big-user', payload: { task_name: 'beside a big one', due_time: 'now' }, occurredAt: old, createdAt: new Date(old.getTime() + 1) } });
+    await waitFor(async () => (await hub.prisma.notificationDelivery.findFirst({ where: { eventId: 'stranded-small', status: 'delivered' } })) ?? null, { timeoutMs: 30_000, what: 'the small stranded event delivered' });
+    const big = await hub.prisma.notificationEvent.findUniqueOrThrow({ where: { id: 'stranded-big' } });
+    expect(big.publishedAt).toBeNull();
+    expect(big.publishError).toMatch(/too large|MESSAGE_TOO_LARGE|larger/i);
+    expect(await hub.prisma.notificationDelivery.count({ where: { eventId: 'stranded-big' } })).toBe(0);
+  });
+
   it('cancels a scheduled delivery through the gateway before it is sent', async () => {
     const userId = await seedUser(hub.prisma, { externalId: 'sched-cancel' });
     // A user in quiet hours: the delivery waits in the scheduler, then is cancelled by an admin.

@@ -1,5 +1,5 @@
 import type { PrismaClient } from '@hub/db';
-import type { Bus } from '@hub/bus';
+import { classifyFailure, describeError, type Bus } from '@hub/bus';
 import { HEADERS, notificationEventSchema, TOPICS, type NotificationEvent } from '@hub/contracts';
 
 interface StrandedRow {
@@ -22,15 +22,15 @@ interface StrandedRow {
  */
 export async function publishStrandedEvents(prisma: PrismaClient, bus: Bus, olderThanMs: number, limit = 100): Promise<number> {
   return prisma.$transaction(async (tx) => {
-    const rows = await tx.$queryRaw<StrandedRow[]>`
+    let rows = await tx.$queryRaw<StrandedRow[]>`
       SELECT id, event_type, target_user_id, payload, priority::text AS priority, scheduled_for, source, occurred_at
         FROM notification_events
-       WHERE published_at IS NULL AND created_at < now() - make_interval(secs => ${olderThanMs / 1000})
+       WHERE published_at IS NULL AND publish_error IS NULL AND created_at < now() - make_interval(secs => ${olderThanMs / 1000})
        ORDER BY created_at
        LIMIT ${limit}
          FOR UPDATE SKIP LOCKED`;
     if (rows.length === 0) return 0;
-    await bus.publish(TOPICS.events, notificationEventSchema, rows.map((r) => ({
+    const messages = rows.map((r) => ({
       key: r.target_user_id ?? r.id,
       value: {
         id: r.id,
@@ -43,8 +43,33 @@ export async function publishStrandedEvents(prisma: PrismaClient, bus: Bus, olde
         occurredAt: r.occurred_at.toISOString(),
       },
       headers: { [HEADERS.eventId]: r.id, [HEADERS.correlationId]: r.id, [HEADERS.source]: 'scheduler-outbox' },
-    })));
+    }));
+    const refused = new Map<string, string>();
+    try {
+      await bus.publish(TOPICS.events, notificationEventSchema, messages);
+    } catch (err) {
+      if (classifyFailure(err) === 'transient') throw err;
+      // One row Kafka or the schema refuses must not hold back the others: publish one by one
+      // and mark what can never be published (it is then skipped, with its reason).
+      for (const m of messages) {
+        try {
+          await bus.publish(TOPICS.events, notificationEventSchema, [m]);
+        } catch (one) {
+          if (!neverPublishable(one)) throw one;
+          refused.set(m.value.id, describeError(one));
+        }
+      }
+    }
+    for (const [id, error] of refused) {
+      await tx.$executeRaw`UPDATE notification_events SET publish_error = ${error.slice(0, 2000)} WHERE id = ${id}`;
+    }
+    rows = rows.filter((r) => !refused.has(r.id));
     await tx.$executeRaw`UPDATE notification_events SET published_at = now() WHERE id = ANY(${rows.map((r) => r.id)}::text[])`;
-    return rows.length;
+    return rows.length + refused.size;
   }, { timeout: 30_000 });
+}
+
+/** Kafka refused the record for what it is (size), or it fails the topic's schema: retrying cannot help. */
+function neverPublishable(err: unknown): boolean {
+  return classifyFailure(err) === 'poison' || (err instanceof Error && err.name === 'ZodError');
 }

@@ -9,7 +9,7 @@ import { ProviderError, type PhoneVerifier } from '@hub/sms-provider';
 import { requireScope } from '../plugins/auth.ts';
 import { sendError } from '../plugins/errors.ts';
 import type { GatewayMetrics } from '../plugins/metrics.ts';
-import { acceptEvent, storeEvent, type EventInput } from './events.ts';
+import { acceptEvent, publishStored, storeEvent, type EventInput } from './events.ts';
 import { authErrors, errorSchema, userParams } from './schemas.ts';
 import { reserveVerificationStart } from './verification-limit.ts';
 
@@ -169,7 +169,9 @@ export function registerPhoneVerificationRoutes(app: FastifyInstance, deps: Phon
       if (isUniqueViolation(err)) return sendError(reply, 409, 'phone_in_use', 'this phone number is already verified by another user');
       throw err;
     }
-    await acceptEvent(deps, welcome);
+    // The welcome row is this request's outbox entry: publish it (waiting for a concurrent
+    // publisher, if any); a failure here is recovered by a retried check or the sweep.
+    if ((await publishStored(deps, [eventId])).has(eventId)) deps.metrics?.eventsAccepted.inc({ outcome: 'accepted' });
     request.log.info({ userId: user.id, eventId }, 'phone verified');
     return { status: 'approved' as const, phone, welcomeEventId: eventId };
   });

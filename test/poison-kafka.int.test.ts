@@ -6,6 +6,7 @@ import { dlqOf, HEADERS, TOPIC_SCHEMAS, TOPICS, type TopicName } from '@hub/cont
 import { waitFor } from '@hub/testkit';
 import { startHub, type TestHub } from './support/hub.ts';
 import { seedUser } from './support/seed.ts';
+import { CliError, runCli } from '../scripts/hub-cli.ts';
 
 // Issue 11, the Kafka half of the attack suite: every class of bad message, produced with a
 // plain producer to every topic a service consumes, lands in that topic's DLQ exactly once,
@@ -153,5 +154,26 @@ describe('poison messages on every consumed topic', () => {
     expect(await hub.prisma.notificationEvent.count({ where: { id: 'poison-bad-1' } })).toBe(0);
     expect(await hub.prisma.scheduledJob.count({ where: { kind: 'poison' } })).toBe(1); // the one good schedule request
     expect(await hub.prisma.smsMessageEvent.count({ where: { twilioSid: { startsWith: 'SMpoison' } } })).toBe(0);
+  }, 60_000);
+
+  it('the operator CLI lists, shows and replays one dead letter by its position', async () => {
+    const cli = async (...args: string[]) => {
+      const lines: string[] = [];
+      await runCli(args, { prisma: hub.prisma, print: (l) => lines.push(l), bus: () => hub.bus });
+      return lines;
+    };
+    const listed = await cli('dlq', 'list', 'events', '--limit', '3');
+    expect(listed).toHaveLength(4);
+    expect(listed[0]).toMatch(/^0\/0 .* empty_value/);
+    expect(listed[3]).toMatch(/^3 listed; \d+ more waiting in notify\.events\.v1\.dlq$/);
+    await expect(cli('dlq', 'replay', 'events')).rejects.toThrow(CliError);
+    await expect(cli('dlq', 'show', 'events', '--offset', 'zero')).rejects.toThrow(/partition>\/<offset/);
+    const [shown] = await cli('dlq', 'show', 'events', '--offset', '0/2');
+    expect(shown).toMatch(/^0\/2 .* invalid_json/);
+    // Replaying one letter that is still bad sends it back to the DLQ once; the progress of a full replay is untouched.
+    const before = (await offsets(dlqOf(TOPICS.events), 'unused')).end;
+    expect(await cli('dlq', 'replay', 'events', '--offset', '0/2')).toEqual([expect.stringMatching(/^0\/2 /), expect.stringMatching(/^1 replayed to notify\.events\.v1; 0 waiting/)]);
+    await waitFor(async () => (await offsets(dlqOf(TOPICS.events), 'unused')).end === before + 1n, { timeoutMs: 20_000, what: 'the replayed letter dead-lettered again' });
+    expect((await cli('dlq', 'list', 'events', '--limit', '1')).at(-1)).toMatch(new RegExp(`^1 listed; ${before} more waiting`));
   }, 60_000);
 });

@@ -195,6 +195,16 @@ describe('concurrent creation of one user', () => {
   });
 });
 
+describe('concurrent subscription of one user', () => {
+  it('30 concurrent PUTs of one new subscription: all 200, one row', async () => {
+    await admin('PUT', '/v1/users/race-subscriber', {});
+    const answers = await Promise.all(Array.from({ length: 30 }, () => admin('PUT', '/v1/users/race-subscriber/subscriptions/task.reminder', { channels: ['sms'] })));
+    expect(answers.filter((a) => a.status !== 200)).toEqual([]);
+    const user = await hub.prisma.user.findUniqueOrThrow({ where: { externalId: 'race-subscriber' } });
+    expect(await hub.prisma.notificationSubscription.count({ where: { userId: user.id, eventType: 'task.reminder' } })).toBe(1);
+  });
+});
+
 describe('short links', () => {
   it('HEAD answers like GET (302, Location) without counting a click; GET counts', async () => {
     await hub.prisma.smsClickTracking.create({ data: { shortCode: 'HeadCheck01', destinationUrl: 'https://example.test/task/1' } });

@@ -174,6 +174,28 @@ describe('batches: each event on its own', () => {
   });
 });
 
+describe('ids with a lone surrogate (refused by the input guard before the handlers)', () => {
+  it('a targetUserId with a lone surrogate is a 400 that stores nothing; the event id stays usable', async () => {
+    const bad = await post('POST', '/v1/events', reminder('surrogate-1', 'user-\uD800'));
+    expect(bad.status).toBe(400);
+    expect(bad.body.error?.code).toBeDefined();
+    expect(await hub.prisma.notificationEvent.count({ where: { id: 'surrogate-1' } })).toBe(0);
+    const good = await post('POST', '/v1/events', reminder('surrogate-1', 'user-ok'));
+    expect(good).toMatchObject({ status: 202, body: { status: 'accepted' } });
+
+    const batch = await post('POST', '/v1/events/batch', { events: [reminder('surrogate-2', 'user-ok'), reminder('surrogate-3', '\uDC00x')] });
+    expect(batch.status).toBe(400);
+    expect(await hub.prisma.notificationEvent.count({ where: { id: { in: ['surrogate-2', 'surrogate-3'] } } })).toBe(0);
+    expect((await post('POST', '/v1/events', reminder('\uD800id', 'user-ok'))).status).toBe(400);
+  });
+
+  it('a user id with a lone surrogate is a 400 and creates no user', async () => {
+    const before = await hub.prisma.user.count();
+    expect((await admin('PUT', '/v1/users/bad%ED%A0%80id', {})).status).toBe(400);
+    expect(await hub.prisma.user.count()).toBe(before);
+  });
+});
+
 describe('concurrent creation of one user', () => {
   it('50 concurrent PUTs creating one user: all succeed (one 201), one row, the same final state', async () => {
     const answers = await Promise.all(Array.from({ length: 50 }, () => admin('PUT', '/v1/users/race-created', { timezone: 'Europe/Paris', locale: 'fr-fr' })));

@@ -58,3 +58,41 @@ export function isStorableTime(iso: string): boolean {
   const t = Date.parse(iso);
   return Number.isFinite(t) && t >= MIN_STORABLE_TIME && t <= MAX_STORABLE_TIME;
 }
+
+/** What normalising a field changed (for the log line and the metric). */
+export type TextFix = 'nul_stripped' | 'surrogate_replaced' | 'truncated';
+
+export interface NormalizedText {
+  value: string;
+  fixes: TextFix[];
+}
+
+const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, 'g');
+
+/**
+ * Makes provider text storable and publishable: NUL removed (PostgreSQL text refuses it),
+ * lone UTF-16 surrogates replaced by U+FFFD (not encodable as UTF-8), then cut to `max`
+ * UTF-16 code units without splitting a surrogate pair (so at most `max` characters, what a
+ * varchar(max) counts). The result always passes the topic schemas' storable-text check.
+ */
+export function normalizeText(input: string, max: number): NormalizedText {
+  const fixes: TextFix[] = [];
+  let value = input;
+  if (value.includes('\u0000')) {
+    value = value.replaceAll('\u0000', '');
+    fixes.push('nul_stripped');
+  }
+  if (LONE_SURROGATE.test(value)) {
+    value = value.replace(LONE_SURROGATES, '\uFFFD');
+    fixes.push('surrogate_replaced');
+  }
+  if (value.length > max) {
+    let end = max;
+    const last = value.charCodeAt(end - 1);
+    if (end > 0 && last >= 0xd800 && last <= 0xdbff) end--; // keep the pair whole: drop its first half too
+    value = value.slice(0, end);
+    fixes.push('truncated');
+  }
+  return { value, fixes };
+}
+

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { listenToChannel, type PrismaClient } from '@hub/db';
 import { describeError, forEachInGroups, type Bus, type RunningConsumer } from '@hub/bus';
-import { deliveryRequestSchema, deliveryTopic, HEADERS, smsStatusSchema, TOPICS, type Clock, type SmsStatusUpdate } from '@hub/contracts';
+import { deliveryRequestSchema, deliveryTopic, HEADERS, normalizeText, SMS_STATUS_LIMITS, smsStatusSchema, TOPICS, type Clock, type SmsStatusUpdate } from '@hub/contracts';
 import type { Logger } from '@hub/logger';
 import type { SmsProvider } from '@hub/sms-provider';
 import { Counter, type Registry } from 'prom-client';
@@ -54,9 +54,16 @@ export async function buildSmsAdapter(deps: SmsAdapterDeps): Promise<SmsAdapterS
     : null;
   const limiter = new TokenBucket(deps.ratePerSecond);
   const outcomes = new Counter({ name: 'hub_sms_deliveries_total', help: 'Delivery requests handled by the sms-adapter, by outcome', labelNames: ['outcome'] as const, registers: [deps.metrics] });
+  // A provider lookup's answer is provider text like a callback's: made storable the same way,
+  // so an odd error message can never make this publish (and the reconcile job) fail forever.
   const publishStatus = (update: SmsStatusUpdate) => deps.bus.publish(TOPICS.smsStatus, smsStatusSchema, [{
     key: update.messageId,
-    value: update,
+    value: {
+      ...update,
+      sid: normalizeText(update.sid, SMS_STATUS_LIMITS.sid).value,
+      status: normalizeText(update.status, SMS_STATUS_LIMITS.status).value,
+      errorMessage: update.errorMessage === null ? null : normalizeText(update.errorMessage, SMS_STATUS_LIMITS.errorMessage).value,
+    },
     headers: { [HEADERS.messageId]: update.messageId, [HEADERS.correlationId]: update.messageId, [HEADERS.source]: 'sms-adapter' },
   }]);
   const deliverDeps = {

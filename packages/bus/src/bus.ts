@@ -43,11 +43,26 @@ type RawMessage = { key: string | null; value: string | Buffer | null; headers: 
 interface PendingWrite {
   topic: string;
   messages: RawMessage[];
+  bytes: number;
   resolve(): void;
   reject(err: unknown): void;
 }
 /** Upper bound of one coalesced produce request, in messages. */
 const MAX_COALESCED_MESSAGES = 2_000;
+/**
+ * And in bytes: kafkajs does not split a request, and records for one partition form one
+ * batch that the broker refuses whole over max.message.bytes (1 MiB by default). Callers'
+ * writes are merged only up to this; one caller's own list is sent as it is.
+ */
+const MAX_COALESCED_BYTES = 512 * 1024;
+
+function rawBytes(messages: RawMessage[]): number {
+  let n = 0;
+  for (const m of messages) {
+    n += (m.key ? Buffer.byteLength(m.key) : 0) + (m.value === null ? 0 : typeof m.value === 'string' ? Buffer.byteLength(m.value) : m.value.length) + 64;
+  }
+  return n;
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -128,7 +143,7 @@ export class Bus {
   sendRaw(fullTopic: string, messages: RawMessage[]): Promise<void> {
     if (messages.length === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      this.outbox.push({ topic: fullTopic, messages, resolve, reject });
+      this.outbox.push({ topic: fullTopic, messages, bytes: rawBytes(messages), resolve, reject });
       if (!this.writing) void this.drainOutbox();
     });
   }
@@ -143,9 +158,12 @@ export class Bus {
         // Take whole callers' writes up to the cap (one caller's list is never split).
         const batch: PendingWrite[] = [];
         let count = 0;
-        while (this.outbox.length > 0 && (batch.length === 0 || count + this.outbox[0]!.messages.length <= MAX_COALESCED_MESSAGES)) {
+        let bytes = 0;
+        while (this.outbox.length > 0 && (batch.length === 0 || (
+          count + this.outbox[0]!.messages.length <= MAX_COALESCED_MESSAGES && bytes + this.outbox[0]!.bytes <= MAX_COALESCED_BYTES))) {
           const next = this.outbox.shift()!;
           count += next.messages.length;
+          bytes += next.bytes;
           batch.push(next);
         }
         const byTopic = new Map<string, RawMessage[]>();

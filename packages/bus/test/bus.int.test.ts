@@ -46,6 +46,12 @@ describe('Bus', () => {
     await consumer.stop();
   }, 60_000);
 
+  it('never merges concurrent writes into a request over the broker limit (8 × 200 KB to one partition all succeed)', async () => {
+    const big = 'x'.repeat(200_000);
+    await expect(Promise.all(Array.from({ length: 8 }, (_, n) =>
+      bus.sendRaw(bus.topic(TOPICS.smsInbound), [{ key: 'one-partition', value: JSON.stringify({ n, from: big }), headers: {} }])))).resolves.toHaveLength(8);
+  }, 60_000);
+
   it('rejects every caller of a write that failed, and later writes still go', async () => {
     await expect(bus.sendRaw(`${prefix}.no-such-topic`, [{ key: null, value: 'x', headers: {} }])).rejects.toThrow();
     await expect(bus.publish(TOPICS.smsInbound, schema, [{ key: 'after', value: { n: 1, from: 'after' } }])).resolves.toBeUndefined();

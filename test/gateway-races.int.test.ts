@@ -133,6 +133,14 @@ describe('batches: each event on its own', () => {
     expect(published.has('batch-bad-1')).toBe(false);
   });
 
+  it('a repost of an event the outbox marked unpublishable (Kafka refused it) is a 400, never a 503', async () => {
+    await hub.prisma.notificationEvent.create({ data: { id: 'marked-1', eventType: 'task.reminder', targetUserId: 'batch-user', payload: { task_name: 'marked-1', due_time: 'soon' }, publishError: 'KafkaJSProtocolError: message too large' } });
+    const res = await post('POST', '/v1/events', reminder('marked-1', 'batch-user'));
+    expect(res.status).toBe(400);
+    expect(res.body.error?.code).toBe('event_unstorable');
+    expect((await publishedEvents()).get('marked-1')).toBeUndefined();
+  });
+
   it('an event PostgreSQL cannot store is rejected alone (acceptEvents, below the HTTP input guard)', async () => {
     const outcomes = await acceptEvents({ prisma: hub.prisma, bus: hub.bus, clock: systemClock }, [
       reminder('batch-good-2', 'batch-user'),

@@ -108,6 +108,7 @@ interface StoredHead {
   event_type: string;
   target_user_id: string | null;
   created_at: Date;
+  publish_error: string | null;
 }
 
 /**
@@ -153,7 +154,7 @@ export async function acceptEvents(deps: AcceptDeps, inputs: readonly EventInput
   const known = events.filter((e, i) => !outcomes[i] && !inserted.has(e.id)).map((e) => e.id);
   if (known.length > 0) {
     const heads = await deps.prisma.$queryRaw<StoredHead[]>`
-      SELECT id, event_type, target_user_id, created_at FROM notification_events WHERE id = ANY(${known}::text[])`;
+      SELECT id, event_type, target_user_id, created_at, publish_error FROM notification_events WHERE id = ANY(${known}::text[])`;
     const byId = new Map(heads.map((h) => [h.id, h]));
     events.forEach((e, i) => {
       if (outcomes[i] || inserted.has(e.id)) return;
@@ -161,6 +162,8 @@ export async function acceptEvents(deps: AcceptDeps, inputs: readonly EventInput
       // Stored and gone again (a purge): nothing to answer for sure; the client retries.
       if (!head) throw new Error(`event ${e.id} neither stored nor found`);
       if (head.event_type !== e.type || (head.target_user_id ?? undefined) !== e.targetUserId) outcomes[i] = { kind: 'conflict' };
+      // Stored before the payload bound, then refused by Kafka for good (the scheduler marked it).
+      else if (head.publish_error !== null) outcomes[i] = { kind: 'unstorable', message: 'this event was stored but Kafka refused it (too large); it will not be published' };
       else createdAt.set(e.id, head.created_at);
     });
   }
@@ -204,10 +207,10 @@ export async function publishStored(deps: Pick<AcceptDeps, 'prisma' | 'bus' | 'c
     const select = (ids: readonly string[], skipLocked: boolean) => ids.length === 0 ? Promise.resolve([]) : skipLocked
       ? tx.$queryRaw<StoredEventRow[]>`
           SELECT id, event_type, target_user_id, payload, priority::text AS priority, scheduled_for, source, occurred_at
-            FROM notification_events WHERE id = ANY(${ids}::text[]) AND published_at IS NULL ORDER BY id FOR UPDATE SKIP LOCKED`
+            FROM notification_events WHERE id = ANY(${ids}::text[]) AND published_at IS NULL AND publish_error IS NULL ORDER BY id FOR UPDATE SKIP LOCKED`
       : tx.$queryRaw<StoredEventRow[]>`
           SELECT id, event_type, target_user_id, payload, priority::text AS priority, scheduled_for, source, occurred_at
-            FROM notification_events WHERE id = ANY(${ids}::text[]) AND published_at IS NULL ORDER BY id FOR UPDATE`;
+            FROM notification_events WHERE id = ANY(${ids}::text[]) AND published_at IS NULL AND publish_error IS NULL ORDER BY id FOR UPDATE`;
     // Waiting first, then the non-blocking claim: a transaction waits only for rows of `mine`.
     const rows = [...await select(mine, false), ...await select(others, true)].sort((a, b) => order.get(a.id)! - order.get(b.id)!);
     if (rows.length === 0) return new Set<string>();

@@ -17,6 +17,15 @@ export interface Unstorable {
   problem: UnstorableProblem;
 }
 
+/** One problem of a walk: an unstorable value or key, too deep a value, or a non-finite number. */
+export interface UnstorableAt {
+  /** Path segments from the root, made printable (a key may itself be the problem). */
+  path: string[];
+  problem: UnstorableProblem | 'non_finite_number';
+  /** The problem is in the object key that ends `path`, not in its value. */
+  inKey: boolean;
+}
+
 /** The problem with one string, or null when PostgreSQL can store it. */
 export function stringProblem(s: string): UnstorableProblem | null {
   if (s.includes(NUL)) return 'nul_character';
@@ -24,30 +33,56 @@ export function stringProblem(s: string): UnstorableProblem | null {
   return null;
 }
 
+const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, 'g');
+const printable = (k: string) => k.replaceAll(NUL, '?').replace(LONE_SURROGATES, '?');
+
 /**
- * The first value (string, or object key) in a parsed JSON value that cannot be stored, or
- * null. Iterative, so a value nested 100,000 deep is reported, not a stack overflow.
+ * The problems in a parsed JSON value, in document order, at most `limit` of them: strings
+ * and keys PostgreSQL cannot store, objects/arrays nested `maxDepth` deep or more (the root
+ * is depth 0), and numbers JSON.parse made infinite (1e400). Iterative, so a value nested
+ * 100,000 deep is reported, not a stack overflow. A bad key is reported, not descended into.
+ * `numbers: false` leaves non-finite numbers alone.
  */
-export function findUnstorable(value: unknown, maxDepth = MAX_JSON_DEPTH): Unstorable | null {
+export function walkUnstorable(value: unknown, options: { maxDepth?: number; limit?: number; numbers?: boolean } = {}): UnstorableAt[] {
+  const { maxDepth = MAX_JSON_DEPTH, limit = 1, numbers = true } = options;
+  const found: UnstorableAt[] = [];
   const stack: { v: unknown; path: string[]; depth: number }[] = [{ v: value, path: [], depth: 0 }];
-  while (stack.length > 0) {
+  while (stack.length > 0 && found.length < limit) {
     const { v, path, depth } = stack.pop()!;
     if (typeof v === 'string') {
       const problem = stringProblem(v);
-      if (problem) return { path: path.join('.'), problem };
+      if (problem) found.push({ path, problem, inKey: false });
+      continue;
+    }
+    if (typeof v === 'number') {
+      if (numbers && !Number.isFinite(v)) found.push({ path, problem: 'non_finite_number', inKey: false });
       continue;
     }
     if (v === null || typeof v !== 'object') continue;
-    if (depth >= maxDepth) return { path: path.join('.'), problem: 'too_deep' };
-    const entries: [string, unknown][] = Array.isArray(v) ? v.map((item, i) => [String(i), item]) : Object.entries(v);
-    for (const [k, item] of entries) {
-      const keyProblem = stringProblem(k);
-      // eslint-disable-next-line no-control-regex -- the NUL is what is being replaced
-      if (keyProblem) return { path: [...path, k.replace(/[\uD800-\uDFFF\u0000]/g, '?')].join('.'), problem: keyProblem };
-      stack.push({ v: item, path: [...path, k], depth: depth + 1 });
+    if (depth >= maxDepth) {
+      found.push({ path, problem: 'too_deep', inKey: false });
+      continue;
+    }
+    const isArray = Array.isArray(v);
+    const entries: [string, unknown][] = isArray ? v.map((item, i) => [String(i), item]) : Object.entries(v);
+    // Pushed in reverse so that problems come out in document order.
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const [k, item] = entries[i]!;
+      const keyProblem = isArray ? null : stringProblem(k);
+      if (keyProblem) found.push({ path: [...path, printable(k)], problem: keyProblem, inKey: true });
+      else stack.push({ v: item, path: [...path, k], depth: depth + 1 });
     }
   }
-  return null;
+  return found.slice(0, limit);
+}
+
+/**
+ * The first value (string, or object key) in a parsed JSON value that cannot be stored, or
+ * null (non-finite numbers are left to the caller: JSON.stringify stores them as null).
+ */
+export function findUnstorable(value: unknown, maxDepth = MAX_JSON_DEPTH): Unstorable | null {
+  const [first] = walkUnstorable(value, { maxDepth, numbers: false });
+  return first ? { path: first.path.join('.'), problem: first.problem as UnstorableProblem } : null;
 }
 
 /** Earliest and latest instants PostgreSQL's timestamptz and JavaScript's Date both hold as ISO text. */
@@ -66,8 +101,6 @@ export interface NormalizedText {
   value: string;
   fixes: TextFix[];
 }
-
-const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, 'g');
 
 /**
  * Makes provider text storable and publishable: NUL removed (PostgreSQL text refuses it),

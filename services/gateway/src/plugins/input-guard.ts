@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { MAX_JSON_DEPTH, stringProblem, type UnstorableProblem } from '@hub/contracts';
+import { MAX_JSON_DEPTH, walkUnstorable, type UnstorableProblem } from '@hub/contracts';
 import { sendError, type FieldError } from './errors.ts';
 
 /**
@@ -41,51 +41,18 @@ const MESSAGES: Record<Exclude<UnstorableProblem, 'too_deep'>, string> = {
 };
 const NON_FINITE = 'number out of range';
 
-const LONE_SURROGATES = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-
-/** A path segment made printable (keys may themselves be the problem). */
-const segment = (k: string) => k.replaceAll('\u0000', '?').replace(LONE_SURROGATES, '?');
-
 /**
  * Every problem in one parsed input value (params, query or body), each named by its dotted
- * path under `root` ("body.payload.items.3.name"). Iterative (a value nested 100,000 deep is
- * reported, not a stack overflow) and stops after MAX_REPORTED_PROBLEMS.
+ * path under `root` ("body.payload.items.3.name"), at most MAX_REPORTED_PROBLEMS of them
+ * (walkUnstorable: the same rule the bus applies to Kafka messages).
  */
 export function inspectInput(value: unknown, root: string, maxDepth = MAX_JSON_DEPTH): FieldError[] {
-  const problems: FieldError[] = [];
-  const tooDeep = `nested deeper than ${maxDepth} levels of objects/arrays`;
-  // Depth of the root value is 0: an object there may hold objects down to depth maxDepth - 1.
-  const stack: { v: unknown; path: string; depth: number }[] = [{ v: value, path: root, depth: 0 }];
-  while (stack.length > 0 && problems.length < MAX_REPORTED_PROBLEMS) {
-    const { v, path, depth } = stack.pop()!;
-    if (typeof v === 'string') {
-      const problem = stringProblem(v);
-      if (problem && problem !== 'too_deep') problems.push({ field: path, message: MESSAGES[problem] });
-      continue;
-    }
-    if (typeof v === 'number') {
-      if (!Number.isFinite(v)) problems.push({ field: path, message: NON_FINITE });
-      continue;
-    }
-    if (v === null || typeof v !== 'object') continue;
-    if (depth >= maxDepth) {
-      problems.push({ field: path, message: tooDeep });
-      continue;
-    }
-    const entries: [string, unknown][] = Array.isArray(v) ? v.map((item, i) => [String(i), item]) : Object.entries(v);
-    // Pushed in reverse so that problems come out in document order.
-    for (let i = entries.length - 1; i >= 0; i--) {
-      const [k, item] = entries[i]!;
-      const child = path ? `${path}.${segment(k)}` : segment(k);
-      const keyProblem = Array.isArray(v) ? null : stringProblem(k);
-      if (keyProblem && keyProblem !== 'too_deep') {
-        problems.push({ field: child, message: `key ${MESSAGES[keyProblem]}` });
-        continue;
-      }
-      stack.push({ v: item, path: child, depth: depth + 1 });
-    }
-  }
-  return problems.slice(0, MAX_REPORTED_PROBLEMS);
+  return walkUnstorable(value, { maxDepth, limit: MAX_REPORTED_PROBLEMS }).map((u) => ({
+    field: [root, ...u.path].filter(Boolean).join('.'),
+    message: u.problem === 'too_deep' ? `nested deeper than ${maxDepth} levels of objects/arrays`
+      : u.problem === 'non_finite_number' ? NON_FINITE
+      : `${u.inKey ? 'key ' : ''}${MESSAGES[u.problem]}`,
+  }));
 }
 
 /** UTF-8 size of a JSON value as it is stored and published. */

@@ -344,7 +344,7 @@ export class Bus {
     ctx: { heartbeat(): Promise<void> },
     stillOwned: () => boolean,
   ): Promise<void> {
-    const maxUnknown = spec.maxUnknownAttempts ?? 5;
+    const maxUnknown = spec.maxUnknownAttempts ?? 8;
     let unknownAttempts = 0;
     let delay = 200;
     for (;;) {
@@ -365,9 +365,10 @@ export class Bus {
         }
         this.log.warn({ err: describeError(err), kind, offset: message.offset, delayMs: delay }, 'message failed, retrying');
         await this.pause(delay, ctx, stillOwned);
-        // An error of unknown kind is given a few quick tries (a few seconds in all), not minutes:
-        // a bug must not hold the partition; a transient outage waits as long as it lasts.
-        delay = Math.min(delay * 2, kind === 'unknown' ? 2_000 : 10_000);
+        // An error of unknown kind gets ~20 s of tries (heartbeating, so no eviction): long enough
+        // to ride out an outage whose errors carry no known code (a PostgreSQL restart), short
+        // enough that a bug does not hold the partition for long. Known poison skips this.
+        delay = Math.min(delay * 2, 10_000);
       }
     }
   }

@@ -37,7 +37,7 @@ export interface ConsumerSpec<S extends z.ZodType> {
   maxBatchSize?: number;
   /** Partitions processed concurrently by this instance (default 1). */
   partitionsConsumedConcurrently?: number;
-  /** Attempts for an error of unknown kind before the message is dead-lettered (default 5, about 3 s of backoff). */
+  /** Attempts for an error of unknown kind before the message is dead-lettered (default 8, about 20 s of backoff). */
   maxUnknownAttempts?: number;
   fromBeginning?: boolean;
 }

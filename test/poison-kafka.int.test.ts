@@ -23,6 +23,8 @@ const GROUPS: Record<TopicName, string> = {
   [TOPICS.smsDeliveries]: 'sms-adapter',
   [TOPICS.smsStatus]: 'status-ingest.status',
   [TOPICS.smsInbound]: 'status-ingest.inbound',
+  [TOPICS.emailDeliveries]: 'email-adapter',
+  [TOPICS.emailStatus]: 'email-adapter.status',
   [TOPICS.schedule]: 'scheduler',
 };
 
@@ -32,6 +34,8 @@ const GOOD: Record<TopicName, () => Record<string, unknown>> = {
   [TOPICS.smsDeliveries]: () => ({ deliveryId: randomUUID(), eventId: 'poison-none', userId: randomUUID(), channel: 'sms', eventType: 'task.reminder', priority: 'normal', requestedAt: now() }),
   [TOPICS.smsStatus]: () => ({ messageId: randomUUID(), sid: 'SMpoison0000000000000000000000000', status: 'delivered', receivedAt: now() }),
   [TOPICS.smsInbound]: () => ({ sid: 'SMpoison0000000000000000000000001', from: '+15005550006', to: '+15005550006', body: 'poison test', receivedAt: now() }),
+  [TOPICS.emailDeliveries]: () => ({ deliveryId: randomUUID(), eventId: 'poison-none', userId: randomUUID(), channel: 'email', eventType: 'task.reminder', priority: 'normal', requestedAt: now() }),
+  [TOPICS.emailStatus]: () => ({ messageId: randomUUID(), kind: 'delivered', raw: 'delivered', occurredAt: now(), receivedAt: now() }),
   [TOPICS.schedule]: () => ({ kind: 'poison', dueAt: '9999-01-01T00:00:00Z', topic: TOPICS.events, key: null, payload: {} }),
 };
 

@@ -1,12 +1,14 @@
 import { z } from 'zod';
 import { isStorableTime, stringProblem } from './storable.ts';
 import { TOPICS, type TopicName } from './topics.ts';
+import { CHANNEL_NAMES } from './channels.ts';
 
 export const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
 export type Priority = (typeof PRIORITIES)[number];
 
-export const CHANNELS = ['sms'] as const;
-export type Channel = (typeof CHANNELS)[number];
+/** Every channel the hub knows (the registry: channels.ts). */
+export const CHANNELS = CHANNEL_NAMES;
+export type { Channel } from './channels.ts';
 
 /** Producer-chosen idempotency key: letters, digits and . _ : - (1–128 chars). */
 export const eventIdSchema = z
@@ -103,6 +105,35 @@ export const inboundSmsSchema = z.object({
 });
 export type InboundSms = z.infer<typeof inboundSmsSchema>;
 
+/** Field sizes of notify.email.status.v1, the columns they land in (email_message_events). */
+export const EMAIL_STATUS_LIMITS = { providerEventId: 100, providerMessageId: 255, smtpStatus: 20, reason: 1_000, raw: 30 } as const;
+
+/** Provider reports about an email, normalised (the SendGrid webhook today: @hub/email-rules). */
+export const EMAIL_EVENT_KINDS = [
+  'processed', 'deferred', 'delivered', 'open', 'click', 'hard_bounce', 'soft_bounce', 'dropped', 'complaint', 'unsubscribe', 'resubscribe',
+] as const;
+export type EmailEventKind = (typeof EMAIL_EVENT_KINDS)[number];
+
+/** notify.email.status.v1 — one provider event about one of our emails (key: our message id). */
+export const emailStatusSchema = z.object({
+  /** email_messages.id (from the Message-ID header <id>.<attempt>@domain, or the custom arg). */
+  messageId: z.uuid(),
+  /** The attempt the event is about (0 when the provider did not say). */
+  attempt: z.number().int().min(0).max(1_000).default(0),
+  kind: z.enum(EMAIL_EVENT_KINDS),
+  /** The provider's own event word (bounce, blocked, spamreport…). */
+  raw: storableText(EMAIL_STATUS_LIMITS.raw).min(1),
+  providerEventId: storableText(EMAIL_STATUS_LIMITS.providerEventId).nullable().default(null),
+  providerMessageId: storableText(EMAIL_STATUS_LIMITS.providerMessageId).nullable().default(null),
+  /** RFC 3463 enhanced status (5.1.1), when given. */
+  smtpStatus: storableText(EMAIL_STATUS_LIMITS.smtpStatus).nullable().default(null),
+  reason: storableText(EMAIL_STATUS_LIMITS.reason).nullable().default(null),
+  occurredAt: isoDate,
+  receivedAt: isoDate,
+  source: z.enum(['webhook', 'dsn', 'adapter']).default('webhook'),
+});
+export type EmailStatusUpdate = z.infer<typeof emailStatusSchema>;
+
 /** notify.schedule.v1 — ask the scheduler to publish `payload` to `topic` at `dueAt`. */
 export const scheduleRequestSchema = z.object({
   kind: z.string().min(1).max(50),
@@ -121,6 +152,8 @@ export const TOPIC_SCHEMAS = {
   [TOPICS.smsDeliveries]: deliveryRequestSchema,
   [TOPICS.smsStatus]: smsStatusSchema,
   [TOPICS.smsInbound]: inboundSmsSchema,
+  [TOPICS.emailDeliveries]: deliveryRequestSchema,
+  [TOPICS.emailStatus]: emailStatusSchema,
   [TOPICS.schedule]: scheduleRequestSchema,
 } as const satisfies Record<TopicName, z.ZodType>;
 

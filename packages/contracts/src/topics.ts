@@ -7,6 +7,8 @@ export const TOPICS = {
   smsDeliveries: 'notify.deliveries.sms.v1',
   smsStatus: 'notify.sms.status.v1',
   smsInbound: 'notify.sms.inbound.v1',
+  emailDeliveries: 'notify.deliveries.email.v1',
+  emailStatus: 'notify.email.status.v1',
   schedule: 'notify.schedule.v1',
 } as const;
 
@@ -19,6 +21,8 @@ export const TOPIC_PARTITIONS: Record<TopicName, number> = {
   'notify.deliveries.sms.v1': 6,
   'notify.sms.status.v1': 6,
   'notify.sms.inbound.v1': 3,
+  'notify.deliveries.email.v1': 6,
+  'notify.email.status.v1': 6,
   'notify.schedule.v1': 3,
 };
 

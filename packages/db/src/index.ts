@@ -7,3 +7,4 @@ export { createDatabaseFromTemplate, dropDatabase } from './admin.ts';
 export { recordOptIn, recordOptOut, type OptChange } from './opt-out.ts';
 export { listenToChannel, type ChannelListener, type ListenOptions } from './listen.ts';
 export { Batcher, type BatcherOptions } from './batcher.ts';
+export { recordChannelOptIn, recordChannelOptOut, type ChannelOptChange } from './channel-opt-out.ts';

@@ -1,6 +1,6 @@
 import type { PrismaClient } from '@hub/db';
 import type { Bus, RunningConsumer } from '@hub/bus';
-import { notificationEventSchema, TOPICS, type Clock, type NotificationEvent } from '@hub/contracts';
+import { CHANNEL_NAMES, notificationEventSchema, TOPICS, type Clock, type NotificationEvent } from '@hub/contracts';
 import type { Logger } from '@hub/logger';
 import { routeEvents } from './fan-out.ts';
 
@@ -22,7 +22,7 @@ export interface RouterService {
 
 /** Wires the router: consumes notify.events.v1, writes deliveries, publishes per channel. */
 export async function buildRouter(deps: RouterDeps): Promise<RouterService> {
-  const fanOut = { ...deps, channels: deps.channels ?? ['sms'], chunkSize: deps.chunkSize ?? 5_000 };
+  const fanOut = { ...deps, channels: deps.channels ?? CHANNEL_NAMES, chunkSize: deps.chunkSize ?? 5_000 };
   const consumer: RunningConsumer = await deps.bus.consume({
     groupId: 'router',
     topic: TOPICS.events,

@@ -1,4 +1,5 @@
 import { baseEnv, metricsEnv, csvList, loadConfig, z } from '@hub/config';
+import { CHANNEL_NAMES } from '@hub/contracts';
 
 /**
  * The longest lead the sms-adapter hands to Twilio-native scheduling: the upper bound of
@@ -11,8 +12,12 @@ export const NATIVE_SCHEDULING_MAX_LEAD_MS = 7 * 86_400_000;
 export const routerEnv = z.object({
   ...baseEnv,
   ...metricsEnv,
-  /** Channels that have an adapter; a subscription to any other channel is recorded as skipped. */
-  ROUTER_CHANNELS: csvList.default(['sms']),
+  /**
+   * Channels that have an adapter in this deployment (default: every channel of the registry,
+   * packages/contracts/src/channels.ts); a subscription to any other is recorded as skipped
+   * (channel_unavailable).
+   */
+  ROUTER_CHANNELS: csvList.default([...CHANNEL_NAMES]),
   /** Subscribers read and written per chunk of a broadcast. */
   ROUTER_FANOUT_CHUNK: z.coerce.number().int().min(100).max(50_000).default(5_000),
   /**

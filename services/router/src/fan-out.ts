@@ -3,7 +3,7 @@ import type { Bus, ConsumedMessage } from '@hub/bus';
 import { deliveryRequestSchema, deliveryTopic, HEADERS, TOPICS, type Clock, type NotificationEvent } from '@hub/contracts';
 import type { Logger } from '@hub/logger';
 import { failpoint } from '@hub/runtime';
-import { channelAvailability } from './availability.ts';
+import { channelAvailability, type ChannelAddresses } from './availability.ts';
 
 export interface FanOutDeps {
   bus: Bus;
@@ -23,10 +23,14 @@ export interface FanOutDeps {
 interface RecipientRow {
   user_id: string;
   channels: string[];
-  phone_number: string | null;
-  phone_verified: boolean | null;
-  opted_out: boolean | null;
+  /** Every channel's address of the user (view user_channel_addresses), null when none. */
+  addresses: ChannelAddresses | null;
 }
+
+/** The user's addresses on every channel, one JSON object keyed by channel. */
+const ADDRESSES = Prisma.sql`(SELECT jsonb_object_agg(a.channel, jsonb_build_object(
+    'address', a.address, 'verified', a.verified, 'opted_out', a.opted_out, 'undeliverable', a.undeliverable))
+  FROM user_channel_addresses a WHERE a.user_id = u.id) AS addresses`;
 
 /** Scheduled events more than this far ahead go to the scheduler instead of being routed now. */
 const SCHEDULE_TOLERANCE_MS = 1_000;
@@ -111,12 +115,11 @@ export async function routeEvent(deps: FanOutDeps, message: ConsumedMessage<Noti
 async function routeTargeted(deps: FanOutDeps, messages: ConsumedMessage<NotificationEvent>[]): Promise<void> {
   const events = messages.map((m) => m.value);
   const rows = await deps.prisma.$queryRaw<(RecipientRow & { event_id: string })[]>`
-    SELECT t.event_id, u.id::text AS user_id, s.channels, p.phone_number, p.phone_verified, p.opted_out
+    SELECT t.event_id, u.id::text AS user_id, s.channels, ${ADDRESSES}
       FROM unnest(${events.map((e) => e.id)}::text[], ${events.map((e) => e.type)}::text[], ${events.map((e) => e.targetUserId!)}::text[])
            AS t(event_id, event_type, target)
       JOIN users u ON u.external_id = t.target
-      JOIN notification_subscriptions s ON s.user_id = u.id AND s.event_type = t.event_type AND s.active
-      LEFT JOIN user_sms_preferences p ON p.user_id = u.id`;
+      JOIN notification_subscriptions s ON s.user_id = u.id AND s.event_type = t.event_type AND s.active`;
   const byEvent = new Map<string, RecipientRow[]>();
   for (const r of rows) byEvent.set(r.event_id, [...(byEvent.get(r.event_id) ?? []), r]);
   const items = messages.flatMap((m) => {
@@ -137,10 +140,9 @@ async function loadRecipients(prisma: PrismaClient, event: NotificationEvent, af
     ? Prisma.sql`AND u.external_id = ${event.targetUserId}`
     : Prisma.sql`AND u.id > ${afterUserId}::uuid`;
   return prisma.$queryRaw<RecipientRow[]>`
-    SELECT u.id::text AS user_id, s.channels, p.phone_number, p.phone_verified, p.opted_out
+    SELECT u.id::text AS user_id, s.channels, ${ADDRESSES}
       FROM notification_subscriptions s
       JOIN users u ON u.id = s.user_id
-      LEFT JOIN user_sms_preferences p ON p.user_id = u.id
      WHERE s.event_type = ${event.type} AND s.active ${target}
      ORDER BY u.id
      LIMIT ${limit}`;
@@ -162,15 +164,11 @@ async function writeAndPublish(deps: FanOutDeps, items: Routed[]): Promise<numbe
   for (const { event, recipients } of items) {
     for (const r of recipients) {
       for (const channel of new Set(r.channels)) {
-        const availability = channelAvailability(channel, deps.channels, {
-          phoneNumber: r.phone_number,
-          phoneVerified: r.phone_verified,
-          optedOut: r.opted_out,
-        });
+        const availability = channelAvailability(channel, deps.channels, r.addresses);
         eventIds.push(event.id);
         userIds.push(r.user_id);
         channels.push(channel);
-        identifiers.push(availability.available ? availability.identifier : r.phone_number);
+        identifiers.push(availability.available ? availability.identifier : (r.addresses?.[channel]?.address ?? null));
         statuses.push(availability.available ? 'pending' : 'skipped');
         reasons.push(availability.available ? null : availability.reason);
       }

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { listenToChannel, type PrismaClient } from '@hub/db';
-import { describeError, forEachInGroups, type Bus, type RunningConsumer } from '@hub/bus';
-import { deliveryRequestSchema, deliveryTopic, HEADERS, normalizeText, SMS_STATUS_LIMITS, smsStatusSchema, TOPICS, type Clock, type SmsStatusUpdate } from '@hub/contracts';
+import { describeError, type Bus, type RunningConsumer } from '@hub/bus';
+import { consumeDeliveries } from '@hub/channel-kit';
+import { deliveryTopic, HEADERS, normalizeText, SMS_STATUS_LIMITS, smsStatusSchema, TOPICS, type Clock, type SmsStatusUpdate } from '@hub/contracts';
 import type { Logger } from '@hub/logger';
 import type { SmsProvider } from '@hub/sms-provider';
 import { Counter, type Registry } from 'prom-client';
-import { failpoint } from '@hub/runtime';
 import { deliver, type DeliverSettings } from './deliver.ts';
 import { TEMPLATE_CHANGE_CHANNEL, TemplateStore } from './template-store.ts';
 import { TokenBucket } from './rate-limiter.ts';
@@ -53,7 +53,8 @@ export async function buildSmsAdapter(deps: SmsAdapterDeps): Promise<SmsAdapterS
       })
     : null;
   const limiter = new TokenBucket(deps.ratePerSecond);
-  const outcomes = new Counter({ name: 'hub_sms_deliveries_total', help: 'Delivery requests handled by the sms-adapter, by outcome', labelNames: ['outcome'] as const, registers: [deps.metrics] });
+  // Kept beside hub_deliveries_total{channel} for dashboards built on it (deprecated).
+  const outcomes = new Counter({ name: 'hub_sms_deliveries_total', help: 'Delivery requests handled by the sms-adapter, by outcome (deprecated: hub_deliveries_total{channel="sms"})', labelNames: ['outcome'] as const, registers: [deps.metrics] });
   // A provider lookup's answer is provider text like a callback's: made storable the same way,
   // so an odd error message can never make this publish (and the reconcile job) fail forever.
   const publishStatus = (update: SmsStatusUpdate) => deps.bus.publish(TOPICS.smsStatus, smsStatusSchema, [{
@@ -79,20 +80,20 @@ export async function buildSmsAdapter(deps: SmsAdapterDeps): Promise<SmsAdapterS
     randomBytes: (n: number) => randomBytes(n),
     settings: { ...deps.settings, selfTopic: deps.bus.topic(deliveryTopic('sms')) },
   };
-  const consumer: RunningConsumer = await deps.bus.consume({
+  // The shared adapter loop (@hub/channel-kit): per-user order within a partition, users
+  // concurrently (bounded: a few at a time keeps the connection pool from starving), offsets
+  // committed after the batch, hub_deliveries_total{channel="sms",outcome}.
+  const consumer: RunningConsumer = await consumeDeliveries({
+    bus: deps.bus,
+    channel: 'sms',
     groupId: 'sms-adapter',
-    topic: deliveryTopic('sms'),
-    schema: deliveryRequestSchema,
-    maxBatchSize: 100,
-    partitionsConsumedConcurrently: deps.partitionsConcurrency ?? 6,
-    handleBatch: async (messages) => {
-      // One partition holds one user's requests in order: caps and quiet hours are decided
-      // without races. Different users' requests are sent concurrently.
-      // Bounded concurrency: a few users at a time keeps the connection pool from starving.
-      await forEachInGroups(messages, (m) => m.value.userId, deps.userConcurrency ?? 8, async (m) => {
-        outcomes.inc({ outcome: await deliver(deliverDeps, m.value) });
-      });
-      failpoint('sms.before_commit');
+    metrics: deps.metrics,
+    partitionsConcurrency: deps.partitionsConcurrency ?? 6,
+    userConcurrency: deps.userConcurrency ?? 8,
+    handle: async (request) => {
+      const outcome = await deliver(deliverDeps, request);
+      outcomes.inc({ outcome });
+      return outcome;
     },
   });
   const reconciler = startReconciler({

@@ -108,6 +108,7 @@ export async function deliver(deps: DeliverDeps, request: DeliveryRequest): Prom
     priority: delivery.event.priority,
     prefs: prefs ? { ...prefs, timezone } : null,
     sentToday,
+    channelPreferences: delivery.channelPreferences,
     allowedCountries: settings.allowedCountries,
   });
   switch (decision.action) {

@@ -1,9 +1,12 @@
+import type { ChannelPreferenceRow } from '@hub/channel-kit';
 import type { NotificationDelivery, NotificationEvent, PrismaClient, SmsMessage, User, UserSmsPreferences } from '@hub/db';
 
 export type LoadedDelivery = NotificationDelivery & {
   event: NotificationEvent;
   user: User & { smsPreferences: UserSmsPreferences | null };
   smsMessages: SmsMessage[];
+  /** notification_preferences rows of the user on SMS for this event type or '*'. */
+  channelPreferences: ChannelPreferenceRow[];
 };
 
 /** Timestamp columns of the loaded tables (JSON carries them as ISO strings). */
@@ -30,6 +33,7 @@ interface Row {
   u: Record<string, unknown>;
   p: Record<string, unknown> | null;
   m: Record<string, unknown>[];
+  np: ChannelPreferenceRow[];
 }
 
 /**
@@ -40,7 +44,9 @@ interface Row {
 export async function loadDeliveries(prisma: PrismaClient, deliveryIds: string[]): Promise<(LoadedDelivery | null)[]> {
   const rows = await prisma.$queryRaw<(Row & { id: string })[]>`
     SELECT d.id::text AS id, to_jsonb(d) AS d, to_jsonb(e) AS e, to_jsonb(u) AS u, to_jsonb(p) AS p,
-           COALESCE((SELECT jsonb_agg(to_jsonb(m)) FROM sms_messages m WHERE m.notification_delivery_id = d.id), '[]'::jsonb) AS m
+           COALESCE((SELECT jsonb_agg(to_jsonb(m)) FROM sms_messages m WHERE m.notification_delivery_id = d.id), '[]'::jsonb) AS m,
+           COALESCE((SELECT jsonb_agg(jsonb_build_object('event_type', n.event_type, 'enabled', n.enabled)) FROM notification_preferences n
+                      WHERE n.user_id = d.user_id AND n.channel = d.channel AND n.event_type IN (e.event_type, '*')), '[]'::jsonb) AS np
       FROM notification_deliveries d
       JOIN notification_events e ON e.id = d.event_id
       JOIN users u ON u.id = d.user_id
@@ -55,6 +61,7 @@ export async function loadDeliveries(prisma: PrismaClient, deliveryIds: string[]
       event: toModel<NotificationEvent>(row.e),
       user: { ...toModel<User>(row.u), smsPreferences: row.p ? toModel<UserSmsPreferences>(row.p) : null },
       smsMessages: row.m.map((m) => toModel<SmsMessage>(m)),
+      channelPreferences: row.np,
     };
   });
 }

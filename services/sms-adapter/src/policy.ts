@@ -1,3 +1,4 @@
+import { preferenceEnabled, type ChannelPreferenceRow } from '@hub/channel-kit';
 import { checkDestinationAllowed, dailyCapDecision, isValidTimezone, localDayBounds, parseHHMM, quietHoursDecision, type DayBounds } from '@hub/sms-rules';
 
 export type PolicySkipReason =
@@ -33,6 +34,8 @@ export interface PolicyInput {
     timezone: string;
     dailySmsLimit: number;
   } | null;
+  /** notification_preferences rows for SMS (per event type or '*'): a disabled one skips. */
+  channelPreferences?: readonly ChannelPreferenceRow[];
   /** Messages handed to the provider in the user's local day (see capDayBounds). */
   sentToday: number;
   allowedCountries: readonly string[];
@@ -79,6 +82,7 @@ export function decidePolicy(input: PolicyInput): PolicyDecision {
   if (!destination.allowed) return { action: 'skip', reason: 'country_not_allowed', detail: destination.country ?? undefined };
   const toggle = preferenceFor(input.eventType, input.priority);
   if (toggle && !prefs[toggle]) return { action: 'skip', reason: 'preference_off' };
+  if (!preferenceEnabled(input.channelPreferences ?? [], input.eventType)) return { action: 'skip', reason: 'preference_off' };
   const urgent = toggle === 'urgentAlerts';
   if (!urgent) {
     const invalid = invalidSettings(prefs);

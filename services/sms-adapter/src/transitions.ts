@@ -1,5 +1,6 @@
 import type { Prisma, PrismaClient } from '@hub/db';
-import { HEADERS, type DeliveryRequest } from '@hub/contracts';
+import type { DeliveryRequest } from '@hub/contracts';
+import { deferralOps, deliveryFailed, deliverySkipped } from '@hub/channel-kit';
 import type { SmsStatus } from '@hub/sms-rules';
 import type { HotPath } from './hot-path.ts';
 
@@ -10,21 +11,13 @@ import type { HotPath } from './hot-path.ts';
 
 export async function markSkipped(prisma: PrismaClient, deliveryId: string, reason: string, detail?: string): Promise<void> {
   await prisma.$transaction([
-    prisma.notificationDelivery.updateMany({
-      where: { id: deliveryId, status: { in: ['pending', 'deferred'] } },
-      data: { status: 'skipped', skipReason: reason, lastError: detail ?? null },
-    }),
+    deliverySkipped(prisma, deliveryId, reason, detail),
     prisma.smsMessage.updateMany({ where: { notificationDeliveryId: deliveryId, status: { in: ['pending', 'scheduled'] } }, data: { status: 'cancelled' } }),
   ]);
 }
 
 export async function markFailed(prisma: PrismaClient, deliveryId: string, code: string, error: string, now: Date, messageId?: string, twilioCode?: number | null): Promise<void> {
-  const ops: Prisma.PrismaPromise<unknown>[] = [
-    prisma.notificationDelivery.updateMany({
-      where: { id: deliveryId, status: { in: ['pending', 'deferred', 'sent'] } },
-      data: { status: 'failed', lastErrorCode: code, lastError: error, failedAt: now },
-    }),
-  ];
+  const ops: Prisma.PrismaPromise<unknown>[] = [deliveryFailed(prisma, deliveryId, code, error, now)];
   if (messageId) {
     ops.push(
       prisma.smsMessage.update({
@@ -51,36 +44,15 @@ export async function scheduleAgain(
     message?: { id: string; errorCode: number | null; error: string | null };
   },
 ): Promise<void> {
-  const { request, until } = args;
-  const payload = { ...request, reason: args.reason, requestedAt: args.now.toISOString() };
-  const ops: Prisma.PrismaPromise<unknown>[] = [
-    prisma.notificationDelivery.updateMany({
-      where: { id: request.deliveryId, status: { in: ['pending', 'deferred', 'sent'] } },
-      data: {
-        status: 'deferred',
-        deferredUntil: until,
-        ...(args.message ? { lastErrorCode: args.message.errorCode === null ? null : String(args.message.errorCode), lastError: args.message.error } : {}),
-      },
-    }),
-    prisma.scheduledJob.createMany({
-      data: [{
-        kind: args.kind,
-        dueAt: until,
-        topic: args.topic,
-        key: request.userId,
-        payload,
-        headers: { [HEADERS.deliveryId]: request.deliveryId, [HEADERS.eventId]: request.eventId, [HEADERS.correlationId]: request.eventId },
-        refId: request.deliveryId,
-        dedupeKey: args.dedupeKey,
-      }],
-      skipDuplicates: true,
-    }),
-  ];
+  const ops: Prisma.PrismaPromise<unknown>[] = deferralOps(prisma, {
+    ...args,
+    ...(args.message ? { lastError: { code: args.message.errorCode === null ? null : String(args.message.errorCode), message: args.message.error } } : {}),
+  });
   if (args.message) {
     ops.push(
       prisma.smsMessage.update({
         where: { id: args.message.id },
-        data: { status: 'scheduled', nextRetryAt: until, twilioErrorCode: args.message.errorCode, twilioErrorMessage: args.message.error },
+        data: { status: 'scheduled', nextRetryAt: args.until, twilioErrorCode: args.message.errorCode, twilioErrorMessage: args.message.error },
       }),
     );
   }

@@ -1,0 +1,6 @@
+export * from './delivery-state.ts';
+export * from './transitions.ts';
+export * from './preferences.ts';
+export * from './policy.ts';
+export * from './consumer.ts';
+export * from './link-token.ts';

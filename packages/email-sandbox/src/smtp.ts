@@ -118,6 +118,7 @@ export function createSmtpServer(deps: SmtpDeps): { server: SMTPServer; timers: 
     disabledCommands: deps.tls ? [] : ['STARTTLS'],
     ...(deps.tls ? { key: deps.tls.key, cert: deps.tls.cert } : {}),
     closeTimeout: 1_000,
+    disableReverseLookup: true,
     onAuth: (auth, _session, callback) => callback(null, { user: auth.username ?? 'anonymous' }),
     onRcptTo: (address, _session, callback) => {
       const fault = faults.take(address.address, 'rcpt');

@@ -104,7 +104,7 @@ function codeFor(group: CodeGroup | null, reply: SmtpReply | null, command: stri
   if (group === 'auth') return 'auth_failed';
   // An SMTP failure reply (4xx/5xx) decides, whatever the step: a negative answer to the body
   // means the relay did not take the message, so the outcome is known.
-  if (reply !== null && reply.code >= 400 && (group === 'envelope' || group === 'message' || group === 'connection')) {
+  if (reply !== null && reply.code >= 400 && reply.code < 600 && (group === 'envelope' || group === 'message' || group === 'connection')) {
     return codeForReply(reply, command);
   }
   switch (group) {

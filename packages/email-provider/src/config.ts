@@ -28,8 +28,7 @@ export const smtpEnv = {
   SMTP_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
 };
 
-const smtpEnvSchema = z.object(smtpEnv);
-export type SmtpEnvSettings = z.infer<typeof smtpEnvSchema>;
+export type SmtpEnvSettings = z.infer<z.ZodObject<typeof smtpEnv>>;
 
 /**
  * SmtpOptions from parsed SMTP_* settings. Reads SMTP_TLS_CA_FILE (at boot); SMTP_USER and

@@ -116,7 +116,7 @@ export function createEmailSandbox(options: EmailSandboxOptions = {}): EmailSand
     onError: (err) => app.log.warn({ err }, 'smtp error'),
     accept(mail, later) {
       store.add(mail);
-      if (autoEvents) lifecycle.start(store.get(mail.queueId) ?? mail, later);
+      if (autoEvents) lifecycle.start(mail, later);
     },
   });
   let smtpPort: number | null = null;

@@ -74,18 +74,19 @@ export function createSmtpServer(deps: SmtpDeps): { server: SMTPServer; timers: 
       }
       const raw = Buffer.concat(chunks);
       const queueId = newQueueId();
-      const finish = (mail: StoredMail) => {
+      const store = (mail: StoredMail) => {
         counters.accepted++;
-        const later = new Map(recipients.map((r) => [r, faults.take(r, 'after')] as const));
-        deps.accept(mail, later);
+        deps.accept(mail, new Map(recipients.map((r) => [r, faults.take(r, 'after')] as const)));
+      };
+      const finish = (mail: StoredMail) => {
+        store(mail);
         callback(null, `2.0.0 Ok: queued as ${queueId}`);
       };
       parseMail(raw, { from, to: recipients }, queueId, new Date()).then(
         (mail) => {
           if (fault === 'drop_after_data') {
-            counters.accepted++;
+            store(mail);
             counters.dropped++;
-            deps.accept(mail, new Map(recipients.map((r) => [r, faults.take(r, 'after')] as const)));
             destroyConnection(server, session);
           } else if (fault === 'slow_data') {
             const timer = setTimeout(() => {

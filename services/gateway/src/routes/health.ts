@@ -16,7 +16,12 @@ const healthSchema = z.object({
     kafka: z.object({ status, latencyMs: z.number().nullable(), brokers: z.number().optional(), error }),
     provider: z.object({ status, latencyMs: z.number().nullable(), error }),
     providerAuth: z.object({ status, error }),
-    deliveryRate: z.object({ status, window: z.string(), rate: z.number().nullable(), delivered: z.number(), failed: z.number(), sufficientSample: z.boolean(), error }),
+    deliveryRate: z.object({ status, window: z.string(), rate: z.number().nullable(), delivered: z.number(), failed: z.number(), sufficientSample: z.boolean(), error }).describe('SMS'),
+    emailProvider: z.object({ status, latencyMs: z.number().nullable(), error }).describe('the mail relay (connect + authenticate)'),
+    email: z.object({
+      status, window: z.string(), accepted: z.number(), failed: z.number(), bounced: z.number(), complained: z.number(),
+      successRate: z.number().nullable(), bounceRate: z.number().nullable(), complaintRate: z.number().nullable(), sufficientSample: z.boolean(), error,
+    }).describe('email outcomes: relay success, bounce and complaint rates'),
   }),
 });
 
@@ -26,7 +31,7 @@ export function registerHealthRoutes(app: FastifyInstance, monitor: HealthMonito
   r.get('/health', {
     schema: {
       tags: ['health'], security: [],
-      summary: 'Green / yellow / red by the runbook: provider latency and auth, delivery success rate, database, Kafka (503 when red)',
+      summary: 'Green / yellow / red by the runbook: SMS provider latency and auth, SMS delivery rate, mail relay, email success / bounce / complaint rates, database, Kafka (503 when red)',
       response: { 200: healthSchema, 503: healthSchema },
     },
   }, async (_request, reply) => {

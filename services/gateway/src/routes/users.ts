@@ -1,10 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { PrismaClient, User, UserSmsPreferences } from '@hub/db';
+import type { PrismaClient, User, UserEmailPreferences, UserSmsPreferences } from '@hub/db';
 import { CHANNELS, eventTypeSchema } from '@hub/contracts';
 import { requireScope } from '../plugins/auth.ts';
 import { sendError } from '../plugins/errors.ts';
+import { channelSummaries, type ChannelAddressRow } from '../email/channels.ts';
 import { authErrors, errorSchema, iso, localeSchema, timezoneSchema, userParams } from './schemas.ts';
 
 /** Recipients: users (timezone, locale) and their subscriptions per event type. */
@@ -19,6 +20,13 @@ const userView = z.object({
   timezone: z.string(),
   locale: z.string(),
   sms: z.object({ phoneNumber: z.string().nullable(), phoneVerified: z.boolean(), optedOut: z.boolean() }).nullable(),
+  email: z.object({
+    address: z.string().nullable(), verified: z.boolean(), optedOut: z.boolean(), undeliverable: z.boolean(), undeliverableReason: z.string().nullable(),
+  }).nullable(),
+  channels: z.array(z.object({
+    channel: z.string(), address: z.string().nullable(), verified: z.boolean(), available: z.boolean(),
+    reason: z.string().nullable().describe('why a delivery on this channel would be skipped now (the router\'s rule); null when available'),
+  })).describe('every channel of the registry'),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -30,13 +38,18 @@ const subscriptionBody = z.strictObject({
 });
 const subscriptionView = z.object({ eventType: z.string(), channels: z.array(z.string()), active: z.boolean(), createdAt: z.string(), updatedAt: z.string() });
 
-function toUserView(u: User & { smsPreferences: UserSmsPreferences | null }) {
+type UserRow = User & { smsPreferences: UserSmsPreferences | null; emailPreferences: UserEmailPreferences | null };
+
+function toUserView(u: UserRow, addresses: ChannelAddressRow[]) {
   const p = u.smsPreferences;
+  const e = u.emailPreferences;
   return {
     externalId: u.externalId,
     timezone: u.timezone,
     locale: u.locale,
     sms: p ? { phoneNumber: p.phoneNumber, phoneVerified: p.phoneVerified, optedOut: p.optedOut } : null,
+    email: e ? { address: e.emailAddress, verified: e.emailVerified, optedOut: e.optedOut, undeliverable: e.undeliverable, undeliverableReason: e.undeliverableReason } : null,
+    channels: channelSummaries(addresses),
     createdAt: u.createdAt.toISOString(),
     updatedAt: u.updatedAt.toISOString(),
   };
@@ -51,6 +64,10 @@ export function registerUserRoutes(app: FastifyInstance, deps: { prisma: PrismaC
   const read = requireScope(deps.prisma, 'admin:read');
   const write = requireScope(deps.prisma, 'admin:write');
   const findUser = (externalId: string) => deps.prisma.user.findUnique({ where: { externalId } });
+  /** The channel addresses as the router reads them (the view user_channel_addresses). */
+  const addressesOf = (userId: string) => deps.prisma.$queryRaw<ChannelAddressRow[]>`
+    SELECT channel, address, verified, opted_out, undeliverable FROM user_channel_addresses WHERE user_id = ${userId}::uuid`;
+  const withChannels = { smsPreferences: true, emailPreferences: true } as const;
 
   r.put('/v1/users/:externalId', {
     onRequest: write,
@@ -69,17 +86,17 @@ export function registerUserRoutes(app: FastifyInstance, deps: { prisma: PrismaC
       VALUES (${externalId}, ${request.body.timezone}, ${locale})
       ON CONFLICT (external_id) DO UPDATE SET timezone = EXCLUDED.timezone, locale = EXCLUDED.locale, updated_at = CURRENT_TIMESTAMP
       RETURNING id::text AS id, (xmax = 0) AS inserted`;
-    const user = await deps.prisma.user.findUniqueOrThrow({ where: { id: row!.id }, include: { smsPreferences: true } });
-    return reply.code(row!.inserted ? 201 : 200).send(toUserView(user));
+    const user = await deps.prisma.user.findUniqueOrThrow({ where: { id: row!.id }, include: withChannels });
+    return reply.code(row!.inserted ? 201 : 200).send(toUserView(user, await addressesOf(user.id)));
   });
 
   r.get('/v1/users/:externalId', {
     onRequest: read,
-    schema: { tags: ['recipients'], summary: 'One recipient with a summary of its SMS channel', params: userParams, response: { 200: userView, 404: errorSchema, ...authErrors } },
+    schema: { tags: ['recipients'], summary: 'One recipient with its SMS and email state and the availability of every channel', params: userParams, response: { 200: userView, 404: errorSchema, ...authErrors } },
   }, async (request, reply) => {
-    const user = await deps.prisma.user.findUnique({ where: { externalId: request.params.externalId }, include: { smsPreferences: true } });
+    const user = await deps.prisma.user.findUnique({ where: { externalId: request.params.externalId }, include: withChannels });
     if (!user) return sendError(reply, 404, 'user_not_found', 'no such user');
-    return toUserView(user);
+    return toUserView(user, await addressesOf(user.id));
   });
 
   r.get('/v1/users/:externalId/subscriptions', {

@@ -1,3 +1,4 @@
+import nodemailer from 'nodemailer';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sendError, startRig, type Rig } from './support.ts';
 
@@ -56,6 +57,17 @@ describe('accepting mail', () => {
     await rig.send({ to: 'a@example.com', subject: 'later' });
     expect((await waiting).events).toEqual(['processed', 'delivered']);
     await expect(rig.sandbox.waitFor(() => false, 50)).rejects.toThrow(/within 50 ms/);
+  });
+
+  it('close() does not wait for an idle pooled client connection', async () => {
+    const pool = nodemailer.createTransport({ host: rig.sandbox.smtpHost, port: rig.sandbox.smtpPort, secure: false, ignoreTLS: true, pool: true });
+    await pool.sendMail({ from: 'a@hub.test', to: 'b@example.com', text: 'x' });
+    const started = Date.now();
+    await rig.sandbox.close();
+    expect(Date.now() - started).toBeLessThan(500);
+    pool.close();
+    await rig.receiver.close();
+    rig = await startRig();
   });
 
   it('keeps at most maxMessages (oldest evicted)', async () => {

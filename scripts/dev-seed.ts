@@ -1,7 +1,20 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { PrismaClient } from '@hub/db';
 import { createApiKey, verifyApiKey } from '@hub/gateway';
+
+/** A random secret kept in `file` for local runs (created on first use). */
+export function devSecret(file: string): string {
+  if (existsSync(file)) {
+    const saved = readFileSync(file, 'utf8').trim();
+    if (saved.length >= 32) return saved;
+  }
+  const secret = randomBytes(32).toString('base64url');
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}
 
 /** Reuses the local development API key while it is valid; creates one otherwise. */
 export async function ensureDevApiKey(prisma: PrismaClient, file: string): Promise<string> {
@@ -15,7 +28,10 @@ export async function ensureDevApiKey(prisma: PrismaClient, file: string): Promi
   return created.key;
 }
 
-/** A demo recipient on the sandbox's always-valid test number, subscribed to common types. */
+/**
+ * A demo recipient on the sandbox's always-valid test number and a verified email address
+ * (the email sandbox accepts any), subscribed to common types on both channels.
+ */
 export async function seedDemo(prisma: PrismaClient): Promise<void> {
   const user = await prisma.user.upsert({
     where: { externalId: 'demo-user' },
@@ -27,11 +43,17 @@ export async function seedDemo(prisma: PrismaClient): Promise<void> {
     update: {},
     create: { userId: user.id, phoneNumber: '+15005550006', phoneVerified: true, phoneVerifiedAt: new Date() },
   });
+  await prisma.userEmailPreferences.upsert({
+    where: { userId: user.id },
+    update: {},
+    create: { userId: user.id, emailAddress: 'demo-user@example.com', emailKey: 'demo-user@example.com', emailVerified: true, emailVerifiedAt: new Date(), verifiedBy: 'admin' },
+  });
   for (const eventType of ['task.reminder', 'brief.ready', 'task.urgent']) {
     await prisma.notificationSubscription.upsert({
       where: { userId_eventType: { userId: user.id, eventType } },
-      update: {},
-      create: { userId: user.id, eventType, channels: ['sms'] },
+      // Demo databases seeded before email existed get the email channel too.
+      update: { channels: ['sms', 'email'] },
+      create: { userId: user.id, eventType, channels: ['sms', 'email'] },
     });
   }
 }

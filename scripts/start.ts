@@ -4,7 +4,8 @@
  *    unless KAFKA_BROKERS points at one;
  *  - PostgreSQL from DATABASE_URL (default: the local server), created and migrated;
  *  - the Twilio sandbox when TWILIO_ACCOUNT_SID is not set;
- *  - the five services as child processes.
+ *  - the email sandbox (SMTP + a web inbox + SendGrid-format webhooks) when SMTP_HOST is not set;
+ *  - the six services as child processes.
  * Ctrl-C stops everything it started.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -14,7 +15,8 @@ import { createPrisma, migrate } from '@hub/db';
 import { startKafka, type KafkaBroker } from '@hub/kafka-local';
 import { createLogger } from '@hub/logger';
 import { createTwilioSandbox, type TwilioSandbox } from '@hub/twilio-sandbox';
-import { ensureDevApiKey, seedDemo } from './dev-seed.ts';
+import { createEmailSandbox, type EmailSandbox } from '@hub/email-sandbox';
+import { devSecret, ensureDevApiKey, seedDemo } from './dev-seed.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const log = createLogger({ service: 'start', pretty: true });
@@ -23,10 +25,14 @@ const databaseUrl = env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/no
 const gatewayPort = Number(env.GATEWAY_PORT ?? 3000);
 const statusPort = Number(env.STATUS_INGEST_PORT ?? 3002);
 /** GET /metrics of the services without an HTTP API of their own. */
-const metricsPorts = { router: Number(env.ROUTER_METRICS_PORT ?? 3003), 'sms-adapter': Number(env.SMS_ADAPTER_METRICS_PORT ?? 3004), scheduler: Number(env.SCHEDULER_METRICS_PORT ?? 3005) };
+const metricsPorts = {
+  router: Number(env.ROUTER_METRICS_PORT ?? 3003), 'sms-adapter': Number(env.SMS_ADAPTER_METRICS_PORT ?? 3004), scheduler: Number(env.SCHEDULER_METRICS_PORT ?? 3005),
+  'email-adapter': Number(env.EMAIL_ADAPTER_METRICS_PORT ?? 3006),
+};
 const children: { name: string; proc: ChildProcess }[] = [];
 let broker: KafkaBroker | null = null;
 let sandbox: TwilioSandbox | null = null;
+let emailSandbox: EmailSandbox | null = null;
 let stopping = false;
 
 async function stopAll(code: number): Promise<never> {
@@ -42,6 +48,7 @@ async function stopAll(code: number): Promise<never> {
       })),
     );
     await sandbox?.close().catch(() => undefined);
+    await emailSandbox?.close().catch(() => undefined);
     await broker?.stop().catch(() => undefined);
     log.info('stopped');
   }
@@ -78,15 +85,36 @@ try {
     log.info({ url: sandbox.url }, 'no TWILIO_ACCOUNT_SID: using the local Twilio sandbox');
   }
 
+  const statusUrl = env.STATUS_INGEST_PUBLIC_URL ?? `http://127.0.0.1:${statusPort}`;
+  const email: Record<string, string> = {};
+  if (!env.SMTP_HOST) {
+    emailSandbox = createEmailSandbox({
+      smtpPort: Number(env.EMAIL_SANDBOX_SMTP_PORT ?? 2525),
+      httpPort: Number(env.EMAIL_SANDBOX_HTTP_PORT ?? 8025),
+      webhookUrl: `${statusUrl}/webhooks/sendgrid/events`,
+      eventDelayMs: 500,
+    });
+    await emailSandbox.start();
+    Object.assign(email, {
+      SMTP_HOST: emailSandbox.smtpHost,
+      SMTP_PORT: String(emailSandbox.smtpPort),
+      SMTP_STARTTLS: 'never',
+      SENDGRID_WEBHOOK_PUBLIC_KEY: emailSandbox.publicKey,
+    });
+    log.info({ smtp: `${emailSandbox.smtpHost}:${emailSandbox.smtpPort}`, inbox: emailSandbox.url }, 'no SMTP_HOST: using the local email sandbox');
+  }
+
   const prisma = createPrisma(databaseUrl, { poolMax: 2 });
   const apiKey = await ensureDevApiKey(prisma, path.join(root, '.cache/dev-api-key'));
   await seedDemo(prisma);
   await prisma.$disconnect();
 
-  const statusUrl = env.STATUS_INGEST_PUBLIC_URL ?? `http://127.0.0.1:${statusPort}`;
   const common = {
     ...env,
     ...twilio,
+    ...email,
+    // The gateway verifies the unsubscribe links the email-adapter signs: one secret for both.
+    HUB_LINK_SECRET: env.HUB_LINK_SECRET ?? devSecret(path.join(root, '.cache/dev-link-secret')),
     KAFKA_BROKERS: brokers,
     DATABASE_URL: databaseUrl,
     LOG_PRETTY: env.LOG_PRETTY ?? (process.stdout.isTTY ? '1' : '0'),
@@ -98,6 +126,7 @@ try {
     ['status-ingest', { PORT: String(statusPort) }],
     ['scheduler', { METRICS_PORT: String(metricsPorts.scheduler) }],
     ['sms-adapter', { METRICS_PORT: String(metricsPorts['sms-adapter']) }],
+    ['email-adapter', { METRICS_PORT: String(metricsPorts['email-adapter']) }],
     ['router', { METRICS_PORT: String(metricsPorts.router) }],
     ['gateway', { PORT: String(gatewayPort) }],
   ];
@@ -134,14 +163,18 @@ Notification hub is running.
   metrics        ${gatewayUrl}/metrics, ${statusUrl}/metrics, ${Object.entries(metricsPorts).map(([n, p]) => `${n} :${p}`).join(', ')}
   kafka          ${brokers}
   twilio         ${sandbox ? `sandbox at ${sandbox.url}` : 'real Twilio (TWILIO_ACCOUNT_SID set)'}
+  email          ${emailSandbox ? `sandbox SMTP ${emailSandbox.smtpHost}:${emailSandbox.smtpPort}; sent mail: ${emailSandbox.url}` : `SMTP ${env.SMTP_HOST}:${env.SMTP_PORT ?? 2525}`}
   API key        ${apiKey}   (admin + events; saved in .cache/dev-api-key)
 
-Publish an event for the demo user (+15005550006, verified, subscribed to task.reminder):
+Publish an event for the demo user (SMS +15005550006 and demo-user@example.com, both verified,
+subscribed to task.reminder on both channels):
 
 ${example}
 
-Then watch it reach "delivered":
+Then watch both deliveries (channel sms and email) reach "delivered":
   curl -s ${gatewayUrl}/v1/deliveries?userId=demo-user -H 'authorization: Bearer ${apiKey}'
+${emailSandbox ? `and read the email as sent: ${emailSandbox.url}
+` : ''}
 
 Ctrl-C stops everything.
 `);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import { Bus, ensureHubTopics } from '@hub/bus';
-import { systemClock, type Clock, type TopicName } from '@hub/contracts';
+import { systemClock, TOPIC_PARTITIONS, type Clock, type TopicName } from '@hub/contracts';
 import { createPrisma, type PrismaClient } from '@hub/db';
 import { createLogger, type Logger } from '@hub/logger';
 import { createMetricsRegistry } from '@hub/runtime';
@@ -13,6 +13,9 @@ import { buildRouter } from '@hub/router';
 import { buildSmsAdapter } from '@hub/sms-adapter';
 import { buildStatusIngest } from '@hub/status-ingest';
 import { buildScheduler } from '@hub/scheduler';
+import { buildEmailAdapter } from '@hub/email-adapter';
+import { createSmtpProvider, type EmailProvider } from '@hub/email-provider';
+import { createEmailSandbox, type EmailSandbox } from '@hub/email-sandbox';
 import type { FastifyInstance } from 'fastify';
 
 export interface HubOptions {
@@ -35,9 +38,20 @@ export interface HubOptions {
   providerTimeoutMs?: number;
   /** An already migrated database of another server (tests that restart PostgreSQL start their own). */
   databaseUrl?: string;
+  /** What the email-adapter does with a send of unknown outcome nobody confirmed (default 'resend'). */
+  emailUnknownOutcome?: 'resend' | 'fail';
+  /** How long a send of unknown outcome waits for the provider's event (default 2000 ms). */
+  emailReconcileAfterMs?: number;
+  /** The email sandbox posts its SendGrid events (default true). */
+  emailWebhooks?: boolean;
+  emailMaxAttempts?: number;
 }
 
-export type ExternalService = 'sms-adapter' | 'router' | 'scheduler' | 'status-ingest';
+export type ExternalService = 'sms-adapter' | 'router' | 'scheduler' | 'status-ingest' | 'email-adapter';
+
+/** The secret of unsubscribe links in test hubs (the gateway and the email-adapter share it). */
+export const TEST_LINK_SECRET = 'test-link-secret-0123456789abcdef';
+export const TEST_EMAIL_FROM = 'Test Hub <hub@hub.test>';
 
 export interface TestHub {
   prefix: string;
@@ -48,7 +62,12 @@ export interface TestHub {
   bus: Bus;
   sandbox: TwilioSandbox;
   provider: SmsProvider & PhoneVerifier;
+  /** The local SMTP server standing in for the email provider (SendGrid-format events). */
+  emailSandbox: EmailSandbox;
+  emailProvider: EmailProvider;
   gateway: FastifyInstance;
+  /** Where the gateway listens (email links point here). */
+  gatewayUrl: string;
   statusIngestUrl: string;
   log: Logger;
   apiKey(scopes?: Scope[]): Promise<string>;
@@ -82,9 +101,7 @@ export async function startHub(options: HubOptions = {}): Promise<TestHub> {
   const testBus = newBus('test');
   const partitions = options.partitions ?? 2;
   await ensureHubTopics(testBus, {
-    partitions: Object.fromEntries(
-      ['notify.events.v1', 'notify.deliveries.sms.v1', 'notify.sms.status.v1', 'notify.sms.inbound.v1', 'notify.schedule.v1'].map((t) => [t, partitions]),
-    ) as Record<TopicName, number>,
+    partitions: Object.fromEntries(Object.keys(TOPIC_PARTITIONS).map((t) => [t, partitions])) as Record<TopicName, number>,
   });
 
   const sandbox = createTwilioSandbox({ logger: false });
@@ -100,6 +117,26 @@ export async function startHub(options: HubOptions = {}): Promise<TestHub> {
 
   const port = await freePort();
   const statusIngestUrl = `http://127.0.0.1:${port}`;
+  const emailSandbox = createEmailSandbox({ webhookUrl: options.emailWebhooks === false ? undefined : `${statusIngestUrl}/webhooks/sendgrid/events`, eventDelayMs: 20 });
+  await emailSandbox.start();
+  const emailProvider = createSmtpProvider({
+    host: emailSandbox.smtpHost, port: emailSandbox.smtpPort, secure: false, startTls: 'never', tls: {}, maxConnections: 5, maxMessages: 100, ratePerSecond: 0, timeoutMs: 5_000,
+  });
+  // The gateway listens (for the sandbox's one-click unsubscribe POSTs); email links point at it.
+  const gatewayPort = await freePort();
+  const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
+  const emailSettings = {
+    from: TEST_EMAIL_FROM,
+    messageIdDomain: 'hub.test',
+    publicBaseUrl: gatewayUrl,
+    linkSecret: TEST_LINK_SECRET,
+    unsubscribeScope: 'event_type' as const,
+    sendgridArgs: true,
+    maxAttempts: options.emailMaxAttempts ?? 3,
+    retry: { baseDelayMs: 300, maxDelayMs: 2_000 },
+    reconcileAfterMs: options.emailReconcileAfterMs ?? 2_000,
+    unknownOutcome: options.emailUnknownOutcome ?? 'resend',
+  };
   const external = new Set(options.external ?? []);
   const statusIngest = external.has('status-ingest') ? null : await buildStatusIngest({
     bus: newBus('status-ingest'),
@@ -110,6 +147,7 @@ export async function startHub(options: HubOptions = {}): Promise<TestHub> {
     authToken: sandbox.authToken,
     publicUrl: statusIngestUrl,
     helpText: 'Test hub help. Reply STOP to unsubscribe.',
+    sendgridPublicKey: emailSandbox.publicKey,
   });
   await statusIngest?.app.listen({ port, host: '127.0.0.1' });
 
@@ -136,6 +174,17 @@ export async function startHub(options: HubOptions = {}): Promise<TestHub> {
       reconcileAfterMs: 2_000,
     },
   });
+  const emailAdapter = external.has('email-adapter') ? null : await buildEmailAdapter({
+    bus: newBus('email-adapter'),
+    prisma,
+    log: log.child({ service: 'email-adapter' }),
+    clock,
+    provider: emailProvider,
+    metrics: createMetricsRegistry('email-adapter'),
+    templateCacheTtlMs: options.templateCacheTtlMs ?? 0,
+    databaseUrl: db.url,
+    settings: emailSettings,
+  });
   const router = external.has('router') ? null : await buildRouter({ bus: newBus('router'), prisma, log: log.child({ service: 'router' }), clock, routeAheadMs: options.messagingServiceSid ? 7 * 86_400_000 : 0 });
   const scheduler = external.has('scheduler') ? null : await buildScheduler({ bus: newBus('scheduler'), prisma, log: log.child({ service: 'scheduler' }), clock, pollMs: 100, claimTimeoutMs: 5_000 });
   const gateway = await buildGateway({
@@ -147,8 +196,11 @@ export async function startHub(options: HubOptions = {}): Promise<TestHub> {
     metrics: createMetricsRegistry('gateway'),
     publicBaseUrl: 'http://127.0.0.1:3000',
     provider,
+    emailProvider,
+    email: { from: TEST_EMAIL_FROM, linkSecret: TEST_LINK_SECRET, trustUpstreamVerified: true },
   });
-  await Promise.all([statusIngest?.ready, adapter?.ready, router?.ready, scheduler?.ready]);
+  await gateway.listen({ port: gatewayPort, host: '127.0.0.1' });
+  await Promise.all([statusIngest?.ready, adapter?.ready, emailAdapter?.ready, router?.ready, scheduler?.ready]);
 
   return {
     prefix,
@@ -158,7 +210,10 @@ export async function startHub(options: HubOptions = {}): Promise<TestHub> {
     bus: testBus,
     sandbox,
     provider,
+    emailSandbox,
+    emailProvider,
     gateway,
+    gatewayUrl,
     statusIngestUrl,
     log,
     envFor: (service, extra = {}) => ({
@@ -188,6 +243,22 @@ export async function startHub(options: HubOptions = {}): Promise<TestHub> {
       ...(service === 'status-ingest' ? { PORT: String(port), HOST: '127.0.0.1' } : {}),
       SMS_TEMPLATE_CACHE_TTL_MS: '0',
       SCHEDULER_POLL_MS: '100',
+      SMTP_HOST: emailSandbox.smtpHost,
+      SMTP_PORT: String(emailSandbox.smtpPort),
+      SMTP_STARTTLS: 'never',
+      SMTP_RATE_PER_SECOND: '0',
+      SMTP_TIMEOUT_MS: '5000',
+      EMAIL_FROM: TEST_EMAIL_FROM,
+      EMAIL_MESSAGE_ID_DOMAIN: 'hub.test',
+      HUB_LINK_SECRET: TEST_LINK_SECRET,
+      ...(service === 'email-adapter' ? { PUBLIC_BASE_URL: gatewayUrl } : {}),
+      EMAIL_MAX_ATTEMPTS: String(options.emailMaxAttempts ?? 3),
+      EMAIL_RETRY_BASE_MS: '300',
+      EMAIL_RETRY_MAX_MS: '2000',
+      EMAIL_RECONCILE_AFTER_MS: String(options.emailReconcileAfterMs ?? 2_000),
+      EMAIL_UNKNOWN_OUTCOME: options.emailUnknownOutcome ?? 'resend',
+      EMAIL_TEMPLATE_CACHE_TTL_MS: '0',
+      ...(service === 'status-ingest' ? { SENDGRID_WEBHOOK_PUBLIC_KEY: emailSandbox.publicKey } : {}),
       SCHEDULER_CLAIM_TIMEOUT_MS: '3000',
       ...(options.providerTimeoutMs ? { TWILIO_TIMEOUT_MS: String(options.providerTimeoutMs) } : {}),
       ...extra,
@@ -195,9 +266,11 @@ export async function startHub(options: HubOptions = {}): Promise<TestHub> {
     apiKey: async (scopes: Scope[] = ['events:write', 'admin:write']) => (await createApiKey(prisma, 'test', scopes)).key,
     stop: async () => {
       await gateway.close();
-      await Promise.allSettled([router?.stop(), adapter?.stop(), scheduler?.stop(), statusIngest?.stop()]);
+      await Promise.allSettled([router?.stop(), adapter?.stop(), emailAdapter?.stop(), scheduler?.stop(), statusIngest?.stop()]);
       await Promise.allSettled(closers.map((c) => c()));
       await sandbox.close();
+      await emailProvider.close();
+      await emailSandbox.close();
       await prisma.$disconnect();
       await db.drop().catch(() => undefined);
     },

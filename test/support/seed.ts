@@ -7,6 +7,11 @@ export interface SeedUser {
   optedOut?: boolean;
   timezone?: string;
   subscriptions?: string[];
+  /** Channels of the subscriptions (default ['sms']). */
+  channels?: string[];
+  /** An email address (verified unless emailVerified is false); none by default. */
+  email?: string | null;
+  emailVerified?: boolean;
   prefs?: Partial<{
     taskReminders: boolean;
     dailyBriefSms: boolean;
@@ -15,6 +20,14 @@ export interface SeedUser {
     quietHoursEnd: string | null;
     dailySmsLimit: number;
   }>;
+}
+
+let emailCounter = Math.floor(Math.random() * 1_000_000);
+
+/** A distinct address per call at a sandbox domain (`tag` may be a magic local part: bounce, complaint…). */
+export function uniqueEmail(tag = 'user'): string {
+  emailCounter++;
+  return `${tag}+${emailCounter}@example.test`;
 }
 
 let phoneCounter = Math.floor(Math.random() * 1_000_000);
@@ -38,8 +51,14 @@ export async function seedUser(prisma: PrismaClient, u: SeedUser): Promise<strin
       ...u.prefs,
     },
   });
+  if (u.email) {
+    const verified = u.emailVerified ?? true;
+    await prisma.userEmailPreferences.create({
+      data: { userId: user.id, emailAddress: u.email, emailKey: u.email.toLowerCase(), emailVerified: verified, emailVerifiedAt: verified ? new Date() : null, verifiedBy: verified ? 'admin' : null },
+    });
+  }
   for (const eventType of u.subscriptions ?? ['task.reminder']) {
-    await prisma.notificationSubscription.create({ data: { userId: user.id, eventType, channels: ['sms'] } });
+    await prisma.notificationSubscription.create({ data: { userId: user.id, eventType, channels: u.channels ?? ['sms'] } });
   }
   return user.id;
 }

@@ -10,6 +10,7 @@ import { mapTwilioStatus } from '@hub/sms-rules';
 import { applyStatuses } from './apply-batch.ts';
 import { applyInbound } from './inbound.ts';
 import { registerWebhooks } from './webhooks.ts';
+import { registerSendgridWebhook } from './sendgrid-webhook.ts';
 
 export interface StatusIngestDeps {
   bus: Bus;
@@ -20,6 +21,10 @@ export interface StatusIngestDeps {
   authToken: string;
   publicUrl: string;
   helpText: string;
+  /** SendGrid's Signed Event Webhook verification key: enables POST /webhooks/sendgrid/events. */
+  sendgridPublicKey?: string;
+  /** Replay window of the SendGrid signature's timestamp, seconds (default 600; 0 = off). */
+  sendgridToleranceSeconds?: number;
 }
 
 export interface StatusIngestService {
@@ -42,6 +47,9 @@ export async function buildStatusIngest(deps: StatusIngestDeps): Promise<StatusI
   const unmapped = new Counter({ name: 'hub_inbound_unmapped_total', help: 'Inbound opt-out / opt-in keywords that change no SMS subscription (sender on another channel, or no phone number)', labelNames: ['channel', 'reason'] as const, registers: [deps.metrics] });
   const inboundOutcomes = new Counter({ name: 'hub_inbound_messages_total', help: 'Inbound messages applied, by outcome and channel', labelNames: ['outcome', 'channel'] as const, registers: [deps.metrics] });
   registerWebhooks(app, { ...deps, rejections, received, unusable, normalised, replays });
+  if (deps.sendgridPublicKey) {
+    registerSendgridWebhook(app, { bus: deps.bus, clock: deps.clock, publicKey: deps.sendgridPublicKey, toleranceSeconds: deps.sendgridToleranceSeconds ?? 600, rejections, received, unusable });
+  }
   app.get('/health', async () => ({ status: 'ok' }));
   app.get('/metrics', async (_req, reply) => reply.type(deps.metrics.contentType).send(await deps.metrics.metrics()));
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, request, reply) => {

@@ -10,6 +10,13 @@ export const statusIngestEnv = z.object({
    */
   STATUS_INGEST_PUBLIC_URL: z.string().url(),
   TWILIO_AUTH_TOKEN: z.string().min(1),
+  /**
+   * SendGrid's Signed Event Webhook "Verification Key" (base64 DER): enables
+   * POST /webhooks/sendgrid/events (bounces, complaints, deliveries of email).
+   */
+  SENDGRID_WEBHOOK_PUBLIC_KEY: z.string().min(40).optional(),
+  /** Replay window of that signature's timestamp, seconds; 0 = off. */
+  SENDGRID_WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).default(600),
   /** TwiML reply to HELP / INFO. */
   SMS_HELP_TEXT: z
     .string()

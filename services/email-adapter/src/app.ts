@@ -1,0 +1,86 @@
+import { describeError, type Bus, type RunningConsumer } from '@hub/bus';
+import { consumeDeliveries } from '@hub/channel-kit';
+import { deliveryTopic, emailStatusSchema, TOPICS, type Clock } from '@hub/contracts';
+import { listenToChannel, type PrismaClient } from '@hub/db';
+import type { EmailProvider } from '@hub/email-provider';
+import type { Logger } from '@hub/logger';
+import { Counter, type Registry } from 'prom-client';
+import { deliverEmail, type EmailDeliverSettings } from './deliver.ts';
+import { applyEmailStatus } from './status.ts';
+import { EmailTemplateStore, TEMPLATE_CHANGE_CHANNEL } from './templates.ts';
+
+export interface EmailAdapterDeps {
+  bus: Bus;
+  prisma: PrismaClient;
+  log: Logger;
+  clock: Clock;
+  provider: EmailProvider;
+  metrics: Registry;
+  settings: Omit<EmailDeliverSettings, 'selfTopic'>;
+  templateCacheTtlMs?: number;
+  userConcurrency?: number;
+  partitionsConcurrency?: number;
+  random?: () => number;
+  /** When set, template changes announced by PostgreSQL (LISTEN) drop the cached copy at once. */
+  databaseUrl?: string;
+}
+
+export interface EmailAdapterService {
+  ready: Promise<void>;
+  templates: EmailTemplateStore;
+  stop(): Promise<void>;
+}
+
+/**
+ * The email channel: consumes notify.deliveries.email.v1 (policy, render, SMTP send,
+ * retries) through the shared adapter loop, and notify.email.status.v1 (the provider's
+ * events, published by status-ingest's webhook) in its own consumer group.
+ */
+export async function buildEmailAdapter(deps: EmailAdapterDeps): Promise<EmailAdapterService> {
+  const templates = new EmailTemplateStore(deps.prisma, deps.templateCacheTtlMs ?? 30_000);
+  const templateChanges = deps.databaseUrl
+    ? listenToChannel(deps.databaseUrl, TEMPLATE_CHANGE_CHANNEL, {
+        onNotify: (key) => templates.invalidate(key || undefined),
+        onConnected: () => templates.invalidate(),
+        onError: (err) => deps.log.warn({ err: describeError(err) }, 'template change listener lost its connection; the cache TTL bounds staleness meanwhile'),
+      })
+    : null;
+  const random = deps.random ?? Math.random;
+  const selfTopic = deps.bus.topic(deliveryTopic('email'));
+  const deliverDeps = { prisma: deps.prisma, log: deps.log, clock: deps.clock, provider: deps.provider, templates, random, settings: { ...deps.settings, selfTopic } };
+  const deliveries: RunningConsumer = await consumeDeliveries({
+    bus: deps.bus,
+    channel: 'email',
+    groupId: 'email-adapter',
+    metrics: deps.metrics,
+    userConcurrency: deps.userConcurrency ?? 32,
+    partitionsConcurrency: deps.partitionsConcurrency ?? 6,
+    handle: (request) => deliverEmail(deliverDeps, request),
+  });
+  const events = new Counter({
+    name: 'hub_email_events_total',
+    help: 'Provider events about emails (bounces, complaints, deliveries…) applied by the email-adapter, by kind and outcome',
+    labelNames: ['kind', 'outcome'] as const,
+    registers: [deps.metrics],
+  });
+  const statusDeps = { prisma: deps.prisma, log: deps.log, clock: deps.clock, selfTopic, retry: deps.settings.retry, random };
+  const statuses: RunningConsumer = await deps.bus.consume({
+    groupId: 'email-adapter.status',
+    topic: TOPICS.emailStatus,
+    schema: emailStatusSchema,
+    maxBatchSize: 200,
+    handleBatch: async (messages) => {
+      // Keyed by message id: one message's events in order, one after another.
+      for (const m of messages) events.inc({ kind: m.value.kind, outcome: await applyEmailStatus(statusDeps, m.value) });
+    },
+  });
+  return {
+    ready: Promise.all([deliveries.ready, statuses.ready]).then(() => undefined),
+    templates,
+    stop: async () => {
+      await templateChanges?.stop();
+      await deliveries.stop();
+      await statuses.stop();
+    },
+  };
+}

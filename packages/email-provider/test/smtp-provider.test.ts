@@ -111,6 +111,13 @@ describe('SMTP adapter and test relay together', () => {
     });
   });
 
+  it('a drop after the body is not resent by the pool behind our back (one copy at the relay)', async () => {
+    const mail = mailTo('drop+once@example.test');
+    await rejection(provider.send(mail));
+    await new Promise((r) => setTimeout(r, 400)); // past nodemailer's requeue delay (50 ms + backoff)
+    expect(server.received.filter((m) => m.headers.get('message-id') === `<${mail.messageId}>`)).toHaveLength(1);
+  });
+
   it('reports every call to onCall with a closed error code', async () => {
     calls.length = 0;
     await provider.send(mailTo('ok+hook@example.test'));

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { deliveryRequestSchema, deliveryTopic, HEADERS } from '@hub/contracts';
 import { waitFor } from '@hub/testkit';
 import { startHub, type TestHub } from './support/hub.ts';
@@ -17,8 +17,9 @@ import { spawnService, type ServiceProcess } from './support/processes.ts';
  * or 'fail' (no duplicate; the delivery fails with outcome_unknown).
  */
 const children: ServiceProcess[] = [];
-afterAll(async () => {
-  await Promise.allSettled(children.map((c) => c.kill()));
+// Each case starts its own adapters: none may outlive it (a leftover would take partitions).
+afterEach(async () => {
+  await Promise.allSettled(children.splice(0).map((c) => c.kill()));
 });
 
 async function post(hub: TestHub, apiKey: string, id: string, user: string): Promise<void> {

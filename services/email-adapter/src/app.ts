@@ -47,7 +47,11 @@ export async function buildEmailAdapter(deps: EmailAdapterDeps): Promise<EmailAd
     : null;
   const random = deps.random ?? Math.random;
   const selfTopic = deps.bus.topic(deliveryTopic('email'));
-  const deliverDeps = { prisma: deps.prisma, log: deps.log, clock: deps.clock, provider: deps.provider, templates, random, settings: { ...deps.settings, selfTopic } };
+  let eventsWatchedSince: number | null = null;
+  const deliverDeps = {
+    prisma: deps.prisma, log: deps.log, clock: deps.clock, provider: deps.provider, templates, random, settings: { ...deps.settings, selfTopic },
+    eventsWatchedSince: () => eventsWatchedSince,
+  };
   const deliveries: RunningConsumer = await consumeDeliveries({
     bus: deps.bus,
     channel: 'email',
@@ -74,6 +78,7 @@ export async function buildEmailAdapter(deps: EmailAdapterDeps): Promise<EmailAd
       for (const m of messages) events.inc({ kind: m.value.kind, outcome: await applyEmailStatus(statusDeps, m.value) });
     },
   });
+  void statuses.ready.then(() => (eventsWatchedSince = deps.clock.now().getTime()));
   return {
     ready: Promise.all([deliveries.ready, statuses.ready]).then(() => undefined),
     templates,

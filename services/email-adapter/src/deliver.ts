@@ -40,6 +40,12 @@ export interface EmailDeliverDeps {
   templates: EmailTemplateStore;
   settings: EmailDeliverSettings;
   random: () => number;
+  /**
+   * Since when this process has been applying provider events (ms since the epoch), or null
+   * before its status consumer joined: the wait before resending a send of unknown outcome
+   * counts only time during which an event about it could have been applied.
+   */
+  eventsWatchedSince?: () => number | null;
 }
 
 export type EmailDeliverOutcome =
@@ -204,15 +210,19 @@ async function handleError(deps: EmailDeliverDeps, request: DeliveryRequest, del
  * A send of unknown outcome (a crash between "sending" and the SMTP reply, or a dropped
  * connection after the data). SMTP has no lookup: the provider's events (SendGrid's
  * processed/delivered, keyed by our Message-ID) are the evidence. Until reconcileAfterMs has
- * passed since the attempt started, wait for them; the status path moves the message out of
- * "sending" when one arrives. After that, with no evidence, `unknownOutcome` decides.
+ * passed since the attempt started (and since this process began applying events), wait for
+ * them; the status path moves the message out of "sending" when one arrives. After that,
+ * with no evidence, `unknownOutcome` decides.
  */
 async function reconcile(deps: EmailDeliverDeps, request: DeliveryRequest, delivery: LoadedEmailDelivery, log: Logger): Promise<EmailDeliverOutcome> {
   const message = delivery.message!;
   const { settings } = deps;
   const now = deps.clock.now();
   const startedAt = message.sendStartedAt ?? now;
-  const due = startedAt.getTime() + settings.reconcileAfterMs;
+  // A restarted adapter has not yet applied the events that arrived while it was down: the
+  // window starts when both the send and this process's event consumer had started.
+  const watching = deps.eventsWatchedSince?.() ?? now.getTime();
+  const due = Math.max(startedAt.getTime(), watching) + settings.reconcileAfterMs;
   if (now.getTime() < due) {
     await scheduleRetry(deps.prisma, {
       request, until: new Date(due), topic: settings.selfTopic, kind: 'reconcile', reason: 'retry',

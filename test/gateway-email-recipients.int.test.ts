@@ -49,8 +49,9 @@ const linkToken = (to: string) => {
   if (!match) throw new Error(`no confirmation link sent to ${to}`);
   return match[1]!;
 };
-const page = (method: 'GET' | 'POST', token: string) =>
-  gateway.inject({ method, url: `/e/verify/${token}`, ...(method === 'POST' ? { headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: '' } : {}) });
+/** What a browser sends: Accept text/html; the form POST is urlencoded with no fields. */
+const page = (method: 'GET' | 'POST', token: string, accept = 'text/html,application/xhtml+xml;q=0.9,*/*;q=0.8') =>
+  gateway.inject({ method, url: `/e/verify/${token}`, headers: { accept, ...(method === 'POST' ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) }, ...(method === 'POST' ? { payload: '' } : {}) });
 const prefsOf = async (externalId: string) =>
   (await hub.prisma.user.findUniqueOrThrow({ where: { externalId }, include: { emailPreferences: true } })).emailPreferences;
 
@@ -169,6 +170,9 @@ describe('email confirmation link', () => {
     expect((await admin('POST', '/v1/users/confirm-me/email/verification', {})).body).toMatchObject({ status: 'already_verified' });
     expect((await page('GET', 'A'.repeat(43))).statusCode).toBe(404);
     expect((await page('POST', 'not-a-token')).statusCode).toBe(404);
+    // Not a browser: the hub's JSON shapes.
+    expect((await page('GET', token, 'application/json')).json()).toEqual({ status: 'confirmed' });
+    expect((await page('GET', 'A'.repeat(43), 'application/json')).json()).toMatchObject({ error: { code: 'verification_not_found' } });
   });
 
   it('an expired link is 410 and confirms nothing; a link for a replaced address is 410', async () => {
@@ -179,6 +183,7 @@ describe('email confirmation link', () => {
     nowMs += 25 * 3_600_000;
     try {
       expect((await page('GET', token)).statusCode).toBe(410);
+      expect((await page('POST', token, 'application/json')).json()).toMatchObject({ error: { code: 'verification_expired' } });
       expect((await page('POST', token)).statusCode).toBe(410);
     } finally {
       nowMs -= 25 * 3_600_000;

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { PrismaClient } from '@hub/db';
@@ -11,7 +11,7 @@ import { sendError } from '../plugins/errors.ts';
 import { EMAIL_IN_USE_MESSAGE, isUniqueViolation } from '../email/address.ts';
 import { confirmationMail, fromDomain } from '../email/verification-mail.ts';
 import { registerFormParsers } from './form-body.ts';
-import { sendPage } from './html-page.ts';
+import { sendPage, wantsHtml } from './html-page.ts';
 import { authErrors, errorSchema, userParams } from './schemas.ts';
 import { retryAfterSeconds, VERIFICATION_WINDOW_MS } from './verification-limit.ts';
 
@@ -66,12 +66,20 @@ async function reserveStart(prisma: PrismaClient, args: { userId: string; addres
   });
 }
 
+/** Each outcome of a link: an HTML page for a browser, the hub's JSON error (or status) for anything else. */
 const PAGES = {
-  notFound: { title: 'Link not found', paragraphs: ['This confirmation link is not valid. Check that you opened the whole link from the latest email.'] },
-  gone: { title: 'Link expired', paragraphs: ['This confirmation link has expired or was replaced by a newer one. Ask for a new confirmation email.'] },
-  inUse: { title: 'Address already in use', paragraphs: ['This email address has been confirmed by another account, so it cannot be confirmed here.'] },
-  confirmed: { title: 'Email address confirmed', paragraphs: ['Thank you: your email address is confirmed.'] },
+  notFound: { status: 404, code: 'verification_not_found', title: 'Link not found', paragraphs: ['This confirmation link is not valid. Check that you opened the whole link from the latest email.'] },
+  gone: { status: 410, code: 'verification_expired', title: 'Link expired', paragraphs: ['This confirmation link has expired or was replaced by a newer one. Ask for a new confirmation email.'] },
+  inUse: { status: 409, code: 'email_in_use', title: 'Address already in use', paragraphs: ['This email address has been confirmed by another account, so it cannot be confirmed here.'] },
+  confirmed: { status: 200, code: 'confirmed', title: 'Email address confirmed', paragraphs: ['Thank you: your email address is confirmed.'] },
 } as const;
+type Outcome = (typeof PAGES)[keyof typeof PAGES];
+
+function answer(request: FastifyRequest, reply: FastifyReply, o: Outcome) {
+  if (wantsHtml(request)) return sendPage(reply, o.status, o);
+  if (o.status >= 400) return sendError(reply, o.status, o.code, o.paragraphs[0]);
+  return reply.code(o.status).header('cache-control', 'no-store').send({ status: o.code });
+}
 
 export function registerEmailVerificationRoutes(app: FastifyInstance, deps: EmailVerificationDeps): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -129,12 +137,13 @@ export function registerEmailVerificationRoutes(app: FastifyInstance, deps: Emai
     registerFormParsers(pages);
     const p = pages.withTypeProvider<ZodTypeProvider>();
     const params = z.object({ token: z.string().max(200) });
-    const hidden = { hide: true } as const;
+    const pageDoc = { tags: ['email'], security: [], produces: ['text/html'], params };
+    const formBody = z.string().max(8 * 1024).optional().describe('an HTML form post (any fields; ignored)');
     const limit = pages.rateLimit({ max: deps.pageRateLimitPerMinute ?? 30, timeWindow: '1 minute', keyGenerator: (req) => `verify-page:${req.ip}` });
 
-    type Lookup = { kind: 'page'; status: number; page: (typeof PAGES)[keyof typeof PAGES] } | { kind: 'pending'; id: string; userId: string; address: string };
+    type Lookup = { kind: 'page'; page: Outcome } | { kind: 'pending'; id: string; userId: string; address: string };
     const lookup = async (token: string, tx: Pick<PrismaClient, '$queryRaw'> = deps.prisma, lock = false): Promise<Lookup> => {
-      if (!TOKEN_PATTERN.test(token)) return { kind: 'page', status: 404, page: PAGES.notFound };
+      if (!TOKEN_PATTERN.test(token)) return { kind: 'page', page: PAGES.notFound };
       const hash = hashToken(token);
       const rows = lock
         ? await tx.$queryRaw<{ id: string; user_id: string; email_address: string; status: string; expires_at: Date }[]>`
@@ -142,15 +151,22 @@ export function registerEmailVerificationRoutes(app: FastifyInstance, deps: Emai
         : await tx.$queryRaw<{ id: string; user_id: string; email_address: string; status: string; expires_at: Date }[]>`
             SELECT id::text, user_id::text, email_address, status, expires_at FROM email_verifications WHERE token_hash = ${hash}`;
       const v = rows[0];
-      if (!v) return { kind: 'page', status: 404, page: PAGES.notFound };
-      if (v.status === 'confirmed') return { kind: 'page', status: 200, page: PAGES.confirmed };
-      if (v.status !== 'pending' || v.expires_at.getTime() <= deps.clock.now().getTime()) return { kind: 'page', status: 410, page: PAGES.gone };
+      if (!v) return { kind: 'page', page: PAGES.notFound };
+      if (v.status === 'confirmed') return { kind: 'page', page: PAGES.confirmed };
+      if (v.status !== 'pending' || v.expires_at.getTime() <= deps.clock.now().getTime()) return { kind: 'page', page: PAGES.gone };
       return { kind: 'pending', id: v.id, userId: v.user_id, address: v.email_address };
     };
 
-    p.get('/e/verify/:token', { onRequest: limit, schema: { ...hidden, params } }, async (request, reply) => {
+    p.get('/e/verify/:token', {
+      onRequest: limit,
+      schema: {
+        ...pageDoc, summary: 'The confirmation page of an email link: HTML with a Confirm button for a browser (Accept: text/html), else JSON; a GET confirms nothing',
+        response: { 200: z.union([z.string().describe('an HTML page'), z.object({ status: z.string() })]), 404: errorSchema, 410: errorSchema },
+      },
+    }, async (request, reply) => {
       const found = await lookup(request.params.token);
-      if (found.kind === 'page') return sendPage(reply, found.status, found.page);
+      if (found.kind === 'page') return answer(request, reply, found.page);
+      if (!wantsHtml(request)) return reply.header('cache-control', 'no-store').send({ status: 'pending' });
       return sendPage(reply, 200, {
         title: 'Confirm your email address',
         paragraphs: [`Confirm that ${found.address} is your email address.`],
@@ -158,33 +174,40 @@ export function registerEmailVerificationRoutes(app: FastifyInstance, deps: Emai
       });
     });
 
-    p.post('/e/verify/:token', { onRequest: limit, schema: { ...hidden, params } }, async (request, reply) => {
+    p.post('/e/verify/:token', {
+      onRequest: limit,
+      schema: {
+        ...pageDoc, consumes: ['application/x-www-form-urlencoded', 'multipart/form-data'], body: formBody,
+        summary: "Confirm an email address (the page's button): 200 confirmed, 404 unknown, 410 expired or superseded, 409 verified by another user; HTML for a browser, else JSON",
+        response: { 200: z.union([z.string().describe('an HTML page'), z.object({ status: z.string() })]), 404: errorSchema, 409: errorSchema, 410: errorSchema },
+      },
+    }, async (request, reply) => {
       const token = request.params.token;
-      let outcome: { status: number; page: (typeof PAGES)[keyof typeof PAGES] };
+      let outcome: Outcome;
       try {
         outcome = await deps.prisma.$transaction(async (tx) => {
           const found = await lookup(token, tx, true);
-          if (found.kind === 'page') return found;
+          if (found.kind === 'page') return found.page;
           const key = emailLookupKey(found.address);
           const prefs = await tx.userEmailPreferences.findUnique({ where: { userId: found.userId } });
           if (!prefs || prefs.emailKey !== key) {
             // The address changed since the link was sent: it confirms nothing any more.
             await tx.emailVerification.update({ where: { id: found.id }, data: { status: 'superseded' } });
-            return { status: 410, page: PAGES.gone };
+            return PAGES.gone;
           }
           const other = await tx.userEmailPreferences.findFirst({ where: { emailKey: key, emailVerified: true, userId: { not: found.userId } }, select: { id: true } });
-          if (other) return { status: 409, page: PAGES.inUse };
+          if (other) return PAGES.inUse;
           const now = deps.clock.now();
           if (!prefs.emailVerified) await tx.userEmailPreferences.update({ where: { id: prefs.id }, data: { emailVerified: true, emailVerifiedAt: now, verifiedBy: 'link' } });
           await tx.emailVerification.update({ where: { id: found.id }, data: { status: 'confirmed', confirmedAt: now } });
           request.log.info({ userId: found.userId }, 'email address confirmed');
-          return { status: 200, page: PAGES.confirmed };
+          return PAGES.confirmed;
         });
       } catch (err) {
         if (!isUniqueViolation(err)) throw err;
-        outcome = { status: 409, page: PAGES.inUse };
+        outcome = PAGES.inUse;
       }
-      return sendPage(reply, outcome.status, outcome.page);
+      return answer(request, reply, outcome);
     });
   });
 }

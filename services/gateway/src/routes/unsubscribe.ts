@@ -62,7 +62,10 @@ export function registerUnsubscribeRoutes(app: FastifyInstance, deps: Unsubscrib
 
     r.get('/u/:token', {
       onRequest: limit,
-      schema: { tags: ['email'], security: [], summary: 'The unsubscribe page: says what the link does, with a button (a GET never unsubscribes)', params, produces: ['text/html'] },
+      schema: {
+        tags: ['email'], security: [], summary: 'The unsubscribe page: says what the link does, with a button (a GET never unsubscribes)', params, produces: ['text/html'],
+        response: { 200: z.string().describe('an HTML page') },
+      },
     }, async (request, reply) => {
       const claims = claimsOf(request.params.token);
       if (!claims) return invalid(request, reply);
@@ -78,6 +81,7 @@ export function registerUnsubscribeRoutes(app: FastifyInstance, deps: Unsubscrib
         tags: ['email'], security: [],
         summary: 'One-click unsubscribe (RFC 8058): body List-Unsubscribe=One-Click, urlencoded or multipart; idempotent',
         params, consumes: ['application/x-www-form-urlencoded', 'multipart/form-data'],
+        body: z.string().max(8 * 1024).optional().describe('List-Unsubscribe=One-Click'),
         response: { 200: resultView, 400: errorSchema },
       },
     }, async (request, reply) => {

@@ -1,4 +1,5 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -8,17 +9,22 @@ import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import { startKafka, freePort, type KafkaBroker } from '@hub/kafka-local';
 import { dropDatabase, migrate } from '@hub/db';
 import { createTwilioSandbox, type TwilioSandbox } from '@hub/twilio-sandbox';
+import { startEmailSandboxThread, type EmailSandboxThread } from './email-sandbox.ts';
 
 export const root = path.resolve(import.meta.dirname, '..');
-export const SERVICES = ['gateway', 'router', 'sms-adapter', 'status-ingest', 'scheduler'] as const;
+export const SERVICES = ['gateway', 'router', 'sms-adapter', 'status-ingest', 'scheduler', 'email-adapter'] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
 export interface ServiceProc {
   name: ServiceName;
   proc: ChildProcess;
   output(): string;
+  /** Log lines at warn (40) or above since the start, and the first few of them. */
+  problems(): LogProblems;
   stop(): Promise<void>;
 }
+
+export interface LogProblems { warn: number; error: number; samples: string[] }
 
 export interface Infra {
   brokers: string[];
@@ -32,6 +38,10 @@ export interface Infra {
   admin: Admin;
   producer: Producer;
   sandbox: TwilioSandbox;
+  /** @hub/email-sandbox on a worker thread of this process. */
+  emailSandbox: EmailSandboxThread;
+  /** The email-adapter's SMTP_POOL_MAX_CONNECTIONS (10 unless BENCH_SERVICE_ENV sets it). */
+  smtpPoolMaxConnections: number;
   gatewayUrl: string;
   statusIngestUrl: string;
   services: ServiceProc[];
@@ -55,7 +65,22 @@ function spawnService(name: ServiceName, env: Record<string, string>): ServicePr
   const profileArgs = profiled ? ['--cpu-prof', `--cpu-prof-dir=${path.join(root, 'bench/profiles', name)}`] : [];
   const proc = spawn(process.execPath, [...profileArgs, '--import', 'tsx', path.join(root, 'services', name, 'src/main.ts')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   let output = '';
-  const keep = (d: Buffer) => (output = (output + d.toString()).slice(-20_000));
+  const problems: LogProblems = { warn: 0, error: 0, samples: [] };
+  let partial = '';
+  const keep = (d: Buffer) => {
+    const text = d.toString();
+    output = (output + text).slice(-20_000);
+    // pino JSON lines (LOG_PRETTY=0): count warn (40) and error/fatal (50, 60); anything else on stderr counts as an error.
+    const lines = (partial + text).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      const level = Number(/"level":(\d+)/.exec(line)?.[1] ?? (line.trim() && !line.startsWith('{') ? 50 : 0));
+      if (level < 40) continue;
+      if (level >= 50) problems.error++;
+      else problems.warn++;
+      if (problems.samples.length < 8) problems.samples.push(line.slice(0, 600));
+    }
+  };
   proc.stdout?.on('data', keep);
   proc.stderr?.on('data', keep);
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
@@ -68,7 +93,7 @@ function spawnService(name: ServiceName, env: Record<string, string>): ServicePr
       await exited;
     }
   };
-  return { name, proc, output: () => output, stop };
+  return { name, proc, output: () => output, problems: () => ({ ...problems, samples: [...problems.samples] }), stop };
 }
 
 async function httpOk(url: string): Promise<boolean> {
@@ -80,7 +105,7 @@ async function httpOk(url: string): Promise<boolean> {
   }
 }
 
-export async function startInfra(options: { partitions: number; smsRate: number }): Promise<Infra> {
+export async function startInfra(options: { partitions: number; smsRate: number; emailMaxMessages: number; emailEventDelayMs: number }): Promise<Infra> {
   const cleanups: (() => Promise<unknown>)[] = [];
   const stop = async () => {
     for (const c of cleanups.reverse()) await c().catch((e: unknown) => console.error('[bench] cleanup:', e));
@@ -134,7 +159,7 @@ export async function startInfra(options: { partitions: number; smsRate: number 
     const { Bus, ensureHubTopics } = await import('@hub/bus');
     const { createLogger } = await import('@hub/logger');
     const bus = new Bus({ clientId: `${prefix}-bench`, brokers, topicPrefix: prefix, logger: createLogger({ service: 'bench', level: 'warn', pretty: false }) });
-    const names = ['notify.events.v1', 'notify.deliveries.sms.v1', 'notify.sms.status.v1', 'notify.sms.inbound.v1', 'notify.schedule.v1'] as const;
+    const names = ['notify.events.v1', 'notify.deliveries.sms.v1', 'notify.sms.status.v1', 'notify.sms.inbound.v1', 'notify.schedule.v1', 'notify.deliveries.email.v1', 'notify.email.status.v1'] as const;
     await ensureHubTopics(bus, { partitions: Object.fromEntries(names.map((n) => [n, options.partitions])) });
     if (bus.topic('notify.events.v1') !== topic('notify.events.v1')) throw new Error(`unexpected topic naming ${bus.topic('notify.events.v1')}`);
     await bus.close();
@@ -153,11 +178,19 @@ export async function startInfra(options: { partitions: number; smsRate: number 
     sandbox.setFaults({ rateLimitPerSecond: 0, latencyMs: 0 });
     cleanups.push(() => sandbox.close());
 
-    // Services
+    // Services' addresses (the email sandbox posts its events to status-ingest)
     const gatewayPort = await freePort();
     const statusPort = await freePort();
     const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
     const statusIngestUrl = `http://127.0.0.1:${statusPort}`;
+
+    // Email sandbox (in this process, on a worker thread of its own; no faults, events eventDelayMs apart)
+    const emailSandbox = await startEmailSandboxThread({ webhookUrl: `${statusIngestUrl}/webhooks/sendgrid/events`, eventDelayMs: options.emailEventDelayMs, maxMessages: options.emailMaxMessages });
+    cleanups.push(() => emailSandbox.close());
+    // The gateway verifies the unsubscribe links the email-adapter signs (required with NODE_ENV=production).
+    const linkSecret = randomBytes(24).toString('hex');
+
+    // Services
     const envFor = (service: ServiceName): Record<string, string> => ({
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',
@@ -182,6 +215,15 @@ export async function startInfra(options: { partitions: number; smsRate: number 
       SMS_OPT_OUT_FOOTER: 'never',
       GATEWAY_RATE_LIMIT_PER_MINUTE: '100000000',
       GATEWAY_MAX_BATCH: '5000',
+      HUB_LINK_SECRET: linkSecret,
+      // As npm start: every service gets the SMTP settings (the gateway's health checks the SMTP server too).
+      SMTP_HOST: emailSandbox.smtpHost,
+      SMTP_PORT: String(emailSandbox.smtpPort),
+      SMTP_STARTTLS: 'never',
+      SMTP_RATE_PER_SECOND: '0',
+      SMTP_POOL_MAX_CONNECTIONS: '10',
+      EMAIL_FROM: 'Notification Hub Bench <bench@hub.example.test>',
+      ...(service === 'status-ingest' ? { SENDGRID_WEBHOOK_PUBLIC_KEY: emailSandbox.publicKey } : {}),
       ...(service === 'gateway' ? { PORT: String(gatewayPort), HOST: '127.0.0.1' } : {}),
       ...(service === 'status-ingest' ? { PORT: String(statusPort), HOST: '127.0.0.1' } : {}),
       // BENCH_SERVICE_ENV="SMS_PARTITIONS_CONCURRENCY=6,DATABASE_POOL_MAX=20": settings to compare.
@@ -189,13 +231,14 @@ export async function startInfra(options: { partitions: number; smsRate: number 
     });
     log(`starting services (prefix ${prefix})…`);
     const services = SERVICES.map((s) => spawnService(s, envFor(s)));
+    const smtpPoolMaxConnections = Number(envFor('email-adapter').SMTP_POOL_MAX_CONNECTIONS);
     cleanups.push(async () => {
       log('stopping services');
       await Promise.all(services.map((s) => s.stop()));
     });
 
     // Ready: HTTP health and consumer groups stable.
-    const groups = ['router', 'sms-adapter', 'status-ingest.status'].map((g) => `${prefix}.${g}`);
+    const groups = ['router', 'sms-adapter', 'status-ingest.status', 'email-adapter', 'email-adapter.status'].map((g) => `${prefix}.${g}`);
     const deadline = Date.now() + 120_000;
     for (;;) {
       for (const s of services) {
@@ -210,7 +253,7 @@ export async function startInfra(options: { partitions: number; smsRate: number 
     }
     log('services ready');
 
-    return { brokers, brokerPid, prefix, dbName, databaseUrl, adminUrl, db, kafka, admin, producer, sandbox, gatewayUrl, statusIngestUrl, services, topic, stop };
+    return { brokers, brokerPid, prefix, dbName, databaseUrl, adminUrl, db, kafka, admin, producer, sandbox, emailSandbox, smtpPoolMaxConnections, gatewayUrl, statusIngestUrl, services, topic, stop };
   } catch (err) {
     await stop();
     throw err;

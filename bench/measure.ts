@@ -6,10 +6,11 @@ import type { Admin } from 'kafkajs';
 
 const TICKS = 100; // USER_HZ on Linux
 
-/** utime+stime of a process in seconds (null if gone). */
-export function cpuSeconds(pid: number): number | null {
+/** utime+stime of a process (all its threads) in seconds, or of one thread with `{ pid, tid }` (null if gone). */
+export function cpuSeconds(id: number | { pid: number; tid: number }): number | null {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // /proc/<tid>/stat of a non-leader thread reports the whole process: a thread's own is under task/.
+    const stat = readFileSync(typeof id === 'number' ? `/proc/${id}/stat` : `/proc/${id.pid}/task/${id.tid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) / TICKS;
   } catch {
@@ -34,12 +35,46 @@ export function rssKb(pid: number): number | null {
   }
 }
 
-/** Pids per group, re-read at each snapshot (PostgreSQL starts a backend per connection). */
-export type CpuGroups = Record<string, () => number[]>;
-export type CpuSnapshot = Record<string, Map<number, number>>;
+/**
+ * Pids per group, re-read at each snapshot (PostgreSQL starts a backend per connection). A
+ * `{ pid, tid }` is one thread of a process; `minus: true` subtracts it (the bench process
+ * minus its email-sandbox worker thread).
+ */
+export type CpuSource = number | { pid: number; tid: number; minus?: boolean };
+export type CpuGroups = Record<string, () => CpuSource[] | Promise<CpuSource[]>>;
+export type CpuSnapshot = Record<string, Map<string, number>>;
 
-export function cpuSnapshot(groups: CpuGroups): CpuSnapshot {
-  return Object.fromEntries(Object.entries(groups).map(([name, pids]) => [name, new Map(pids().map((p) => [p, cpuSeconds(p) ?? 0]))]));
+export async function cpuSnapshot(groups: CpuGroups): Promise<CpuSnapshot> {
+  const out: CpuSnapshot = {};
+  for (const [name, sources] of Object.entries(groups)) {
+    out[name] = new Map(
+      (await sources()).map((src) => (typeof src === 'number' ? [String(src), cpuSeconds(src) ?? 0] : [`${src.minus ? '-' : ''}${src.pid}/${src.tid}`, (src.minus ? -1 : 1) * (cpuSeconds(src) ?? 0)])),
+    );
+  }
+  return out;
+}
+
+/**
+ * The PostgreSQL processes doing this database's work: its backends and the server's own
+ * processes (checkpointer, WAL writer…; datname is null), not the backends of other
+ * databases on the same server (tests run there in parallel).
+ */
+export async function postgresPids(db: pg.Pool): Promise<number[]> {
+  const { rows } = await db.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() OR datname IS NULL`);
+  const pids = rows.map((r) => r.pid);
+  // The postmaster (the parent of every backend) accepts the connections.
+  const parent = ppid(pids[0]);
+  return parent ? [...new Set([...pids, parent])] : pids;
+}
+
+function ppid(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) || null;
+  } catch {
+    return null;
+  }
 }
 
 /** CPU seconds per group between two snapshots (processes born in between count from 0; ones that died are lost). */
@@ -106,46 +141,101 @@ export async function seedUsers(db: pg.Pool, eventType: string, count: number, t
   );
 }
 
+/**
+ * Seeds `count` users with a verified email address (`<tag>-<n>@example.test`, never one of
+ * the sandbox's magic local parts) subscribed to eventType on the email channel only.
+ */
+export async function seedEmailUsers(db: pg.Pool, eventType: string, count: number, tag: string): Promise<void> {
+  await db.query(`INSERT INTO users (external_id) SELECT $1 || '-' || g FROM generate_series(1, $2::int) g`, [tag, count]);
+  await db.query(
+    `INSERT INTO user_email_preferences (user_id, email_address, email_key, email_verified, email_verified_at, verified_by)
+     SELECT u.id, u.external_id || '@example.test', lower(u.external_id || '@example.test'), true, now(), 'admin'
+       FROM users u WHERE u.external_id LIKE $1 || '-%'`,
+    [tag],
+  );
+  await db.query(
+    `INSERT INTO notification_subscriptions (user_id, event_type, channels)
+     SELECT u.id, $2, ARRAY['email'] FROM users u WHERE u.external_id LIKE $1 || '-%'`,
+    [tag, eventType],
+  );
+}
+
+/** An active MJML email template (what a real deployment has; without one the adapter sends its fallback layout). */
+export async function seedEmailTemplate(db: pg.Pool, key: string): Promise<void> {
+  const body = `<mjml><mj-head><mj-title>Reminder</mj-title></mj-head><mj-body background-color="#f4f4f4">
+  <mj-section background-color="#ffffff"><mj-column>
+    <mj-text font-size="20px" font-weight="bold">Reminder: {{task_name}}</mj-text>
+    <mj-text>Your task <strong>{{task_name}}</strong> is due at {{due_time}}.</mj-text>
+    <mj-button href="https://example.test/tasks">Open your tasks</mj-button>
+    <mj-divider border-width="1px" border-color="#dddddd" />
+    <mj-text font-size="12px" color="#888888">You get this email because you subscribed to task reminders.</mj-text>
+  </mj-column></mj-section></mj-body></mjml>`;
+  await db.query(
+    `INSERT INTO email_templates (template_key, name, subject, body, format, required_vars, updated_at)
+     VALUES ($1, 'Bench reminder', 'Reminder: {{task_name}} at {{due_time}}', $2, 'mjml', '["task_name"]', now())
+     ON CONFLICT (template_key) DO NOTHING`,
+    [key, body],
+  );
+}
+
+export interface Percentiles { mean: number; p50: number; p95: number; p99: number }
+
 export interface LatencyStats {
   events: number;
   accepted: number;
   delivered: number;
   acceptPerSec: number;
   deliveredPerSec: number;
-  acceptMs: { p50: number; p95: number; p99: number };
-  deliveredMs: { p50: number; p95: number; p99: number };
+  acceptMs: Percentiles;
+  deliveredMs: Percentiles;
 }
 
-/** Event → provider accept and event → delivered for events whose id starts with idPrefix. */
-export async function latencyStats(db: pg.Pool, idPrefix: string, windowStart: Date): Promise<LatencyStats> {
+/**
+ * Event → provider accept and event → delivered for events whose id starts with idPrefix.
+ * SMS: sms_messages.sent_at / delivered_at. Email: email_messages.sent_at (the SMTP server's
+ * 250 recorded) and the moment the delivery row became delivered (its updated_at: the final
+ * write; its delivered_at is the provider event's timestamp, whole seconds in SendGrid's format).
+ */
+export async function latencyStats(db: pg.Pool, idPrefix: string, windowStart: Date, channel: 'sms' | 'email' = 'sms'): Promise<LatencyStats> {
+  const join = channel === 'sms' ? 'LEFT JOIN sms_messages s ON s.notification_delivery_id = d.id' : 'LEFT JOIN email_messages s ON s.notification_delivery_id = d.id';
+  const delivered = channel === 'sms' ? 's.delivered_at' : `CASE WHEN d.status = 'delivered' THEN d.updated_at END`;
   const { rows } = await db.query(
     `WITH m AS (
-       SELECT e.occurred_at, coalesce(s.sent_at, s.send_started_at) AS accepted_at, s.delivered_at
+       SELECT e.occurred_at, coalesce(s.sent_at, s.send_started_at) AS accepted_at, ${delivered} AS delivered_at
          FROM notification_events e
          JOIN notification_deliveries d ON d.event_id = e.id
-         LEFT JOIN sms_messages s ON s.notification_delivery_id = d.id
+         ${join}
         WHERE e.id LIKE $1 || '%')
      SELECT count(*)::int AS events,
             count(accepted_at)::int AS accepted,
             count(delivered_at)::int AS delivered,
             extract(epoch FROM max(accepted_at) - $2::timestamptz) AS accept_span,
             extract(epoch FROM max(delivered_at) - $2::timestamptz) AS delivered_span,
+            avg(extract(epoch FROM accepted_at - occurred_at) * 1000)::float8 AS accept_mean,
+            avg(extract(epoch FROM delivered_at - occurred_at) * 1000)::float8 AS delivered_mean,
             percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY extract(epoch FROM accepted_at - occurred_at) * 1000) AS accept_p,
             percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY extract(epoch FROM delivered_at - occurred_at) * 1000) AS delivered_p
        FROM m`,
     [idPrefix, windowStart],
   );
-  const r = rows[0] as { events: number; accepted: number; delivered: number; accept_span: string | null; delivered_span: string | null; accept_p: number[] | null; delivered_p: number[] | null };
-  const p = (a: number[] | null) => ({ p50: round(a?.[0] ?? NaN, 0), p95: round(a?.[1] ?? NaN, 0), p99: round(a?.[2] ?? NaN, 0) });
+  const r = rows[0] as { events: number; accepted: number; delivered: number; accept_span: string | null; delivered_span: string | null; accept_mean: number | null; delivered_mean: number | null; accept_p: number[] | null; delivered_p: number[] | null };
+  const p = (mean: number | null, a: number[] | null) => ({ mean: round(mean ?? NaN, 0), p50: round(a?.[0] ?? NaN, 0), p95: round(a?.[1] ?? NaN, 0), p99: round(a?.[2] ?? NaN, 0) });
   return {
     events: r.events,
     accepted: r.accepted,
     delivered: r.delivered,
     acceptPerSec: round(r.accepted / Math.max(0.001, Number(r.accept_span ?? 0))),
     deliveredPerSec: round(r.delivered / Math.max(0.001, Number(r.delivered_span ?? 0))),
-    acceptMs: p(r.accept_p),
-    deliveredMs: p(r.delivered_p),
+    acceptMs: p(r.accept_mean, r.accept_p),
+    deliveredMs: p(r.delivered_mean, r.delivered_p),
   };
+}
+
+/** Mean and percentiles of a list of milliseconds (nearest rank, as percentile_disc). */
+export function percentiles(values: number[]): Percentiles {
+  const v = [...values].sort((a, b) => a - b);
+  const at = (q: number) => (v.length === 0 ? NaN : v[Math.min(v.length - 1, Math.max(0, Math.ceil(q * v.length) - 1))]!);
+  return { mean: round(v.reduce((a, b) => a + b, 0) / Math.max(1, v.length), 0), p50: round(at(0.5), 0), p95: round(at(0.95), 0), p99: round(at(0.99), 0) };
 }
 
 /** Polls fn until it returns true or timeout; returns whether it finished. */

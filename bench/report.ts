@@ -1,4 +1,4 @@
-import type { BroadcastResult, BurstResult, HttpResult, ScheduledResult, SteadyResult } from './scenarios.ts';
+import type { BroadcastResult, BurstResult, EmailResult, HttpResult, ScheduledResult, SteadyResult } from './scenarios.ts';
 
 export interface ReportInput {
   date: string;
@@ -8,6 +8,7 @@ export interface ReportInput {
   scheduled: ScheduledResult;
   steady: SteadyResult;
   burst: BurstResult;
+  email: EmailResult;
   broadcast: BroadcastResult;
   webhook: HttpResult;
   gateway: HttpResult;
@@ -18,7 +19,7 @@ export interface ReportInput {
 
 export interface Target { target: string; measured: string; met: boolean | null; boundBy?: string }
 
-const HUB_SERVICES = ['gateway', 'router', 'sms-adapter', 'status-ingest', 'scheduler'];
+const HUB_SERVICES = ['gateway', 'router', 'sms-adapter', 'email-adapter', 'status-ingest', 'scheduler'];
 
 /** What bounds the pipeline, from this run's CPU split and what the CPU profiles showed. */
 function pipelineBound(r: Omit<ReportInput, 'totalSeconds'>): string {
@@ -60,6 +61,52 @@ export function targetsFor(r: Omit<ReportInput, 'totalSeconds'>): Target[] {
   return t;
 }
 
+const CPU_ORDER = ['email-adapter', 'sms-adapter', 'router', 'status-ingest', 'scheduler', 'gateway', 'kafka', 'postgres', 'email-sandbox', 'bench+twilio-sandbox'];
+const cpuLine = (m: Record<string, number>) => CPU_ORDER.filter((k) => k in m).map((k) => `${k} ${m[k]}`).join(', ');
+const statusLine = (st: Record<string, number>) => Object.entries(st).map(([k, v]) => `${v} ${k}`).join(', ') || 'none';
+const pct = (p: { mean: number; p50: number; p95: number; p99: number }) => `${p.mean} / ${p.p50} / ${p.p95} / ${p.p99}`;
+
+/** "Email (SMTP sandbox)": the email scenario beside the SMS burst of the same run. */
+function emailSection(L: string[], r: ReportInput): void {
+  const e = r.email;
+  const b = r.burst;
+  L.push('## Email (SMTP sandbox)', '');
+  L.push(`${e.events} users subscribed to \`${e.eventType}\` on the email channel only, one targeted event each, published in ${e.publishSeconds} s (as the burst). The email-adapter sends over SMTP to @hub/email-sandbox (in the bench process, on a worker thread of its own) with SMTP_RATE_PER_SECOND=0 and a pool of ${e.smtpPoolMaxConnections} connections; template ${e.template}. The sandbox posts signed SendGrid events (processed, then delivered, ${e.eventDelayMs} ms apart) to status-ingest's POST /webhooks/sendgrid/events, which publishes them to notify.email.status.v1 for the email-adapter's status consumer. Every delivery final after ${e.finalSeconds ?? 'timeout'} s.`, '');
+  L.push(row(['', 'SMS burst', 'email']), row(['---', '---:', '---:']));
+  L.push(row(['events', b.events, e.events]));
+  L.push(row(['published in (s)', b.publishSeconds, e.publishSeconds]));
+  L.push(row(['every delivery final after (s)', b.finalSeconds ?? 'timeout', e.finalSeconds ?? 'timeout']));
+  L.push(row(['mean events/s (N ÷ time to final)', b.meanPerSec, e.meanPerSec]));
+  L.push(row(['accepted/s (accepted ÷ last accept − start)', b.stats.acceptPerSec, e.stats.acceptPerSec]));
+  L.push(row(['busiest second of accepts', b.peakAcceptPerSec, e.peakAcceptPerSec]));
+  L.push(row(['event → provider accept, mean / p50 / p95 / p99 ms', pct(b.stats.acceptMs), pct(e.stats.acceptMs)]));
+  L.push(row(['event → stored by the sandbox, mean / p50 / p95 / p99 ms', '–', `${pct(e.sandboxReceivedMs)} (${e.sandboxReceivedMs.matched} matched)`]));
+  L.push(row(['event → delivered, mean / p50 / p95 / p99 ms', pct(b.stats.deliveredMs), pct(e.stats.deliveredMs)]));
+  L.push(row(['event → the delivered event\'s own timestamp (whole seconds), mean / p50 / p95 / p99 ms', '–', pct(e.deliveredProviderTimestampMs)]));
+  L.push(row(['deliveries', statusLine(b.statuses), statusLine(e.statuses)]));
+  for (const k of CPU_ORDER) {
+    if (!(k in e.cpuMsPerMessage) && !(k in b.cpuMsPerMessage)) continue;
+    L.push(row([`CPU ms per delivered message: ${k}`, b.cpuMsPerMessage[k], e.cpuMsPerMessage[k]]));
+  }
+  L.push(row(['CPU ms per delivered message: hub (services + Kafka + PostgreSQL)', b.hubCpuMsPerMessage, e.hubCpuMsPerMessage]));
+  L.push(row(['CPU measured over (s)', b.cpuWallSeconds, e.cpuWallSeconds]), '');
+  L.push('Provider accept: SMS sms_messages.sent_at (Twilio sandbox answered the create call); email email_messages.sent_at (the SMTP server\'s 250 after DATA, recorded by the adapter). Delivered: SMS sms_messages.delivered_at (its status callback applied); email the moment the delivery row became delivered (its updated_at: the sandbox\'s delivered event applied by the email-adapter; the row\'s delivered_at holds the event\'s own timestamp, whole seconds as SendGrid sends it, shown on its own line). CPU from /proc (utime + stime) per process; the email sandbox is its worker thread alone, `bench+twilio-sandbox` the rest of the bench process (the publisher, the pollers and the in-process Twilio sandbox); postgres is this database\'s backends plus the server\'s own processes. Every service runs during both scenarios, so an idle one shows its idle cost.', '');
+  const sb = e.sandbox;
+  const c = e.checks;
+  L.push(`Checks: every delivery final ${c.allFinal ? 'yes' : '**no**'}; all delivered ${c.allDelivered ? 'yes' : '**no**'}; the sandbox received ${sb.messages} messages for ${sb.recipients} distinct recipients (expected ${e.events}: ${c.sandboxReceivedExactlyN ? 'exactly N' : '**not exactly N**'}), duplicates ${sb.duplicates}${sb.duplicates ? ` (**${sb.recipientsWithDuplicates} recipients got more than one**)` : ''}; messages with more than one attempt ${e.retried}; SMTP refusals ${sb.refused}, dropped connections ${sb.dropped}, evicted ${sb.evicted}; sandbox events emitted ${Object.entries(sb.events).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}, webhook POSTs taken ${sb.webhooksPosted}, given up ${sb.webhookFailures}. Consumer lag at the end (router / email-adapter / email-adapter.status): ${e.lagAtEnd.router} / ${e.lagAtEnd['email-adapter']} / ${e.lagAtEnd['email-adapter.status']}.`, '');
+  L.push('Resident memory during the email scenario (MB, max / mean): ' + Object.entries(e.rssMb).map(([k, v]) => `${k} ${v.maxMb} / ${v.meanMb}`).join('; '), '');
+  const problems = Object.entries(e.logProblems).filter(([, p]) => p.warn + p.error > 0);
+  if (problems.length === 0) L.push('No warn or error log lines from any service during the email scenario.', '');
+  else {
+    L.push('Warn / error log lines during the email scenario:', '');
+    for (const [name, p] of problems) {
+      L.push(`- ${name}: ${p.warn} warn, ${p.error} error${p.samples.length ? '; first:' : ''}`);
+      for (const sample of p.samples.slice(0, 3)) L.push(`  - \`${sample.replace(/`/g, "'").slice(0, 400)}\``);
+    }
+    L.push('');
+  }
+}
+
 const row = (cells: (string | number | null | undefined)[]) => `| ${cells.map((c) => (c === null || c === undefined ? '–' : String(c))).join(' | ')} |`;
 
 export function renderMarkdown(r: ReportInput & { targets: Target[] }): string {
@@ -85,6 +132,8 @@ export function renderMarkdown(r: ReportInput & { targets: Target[] }): string {
   L.push(`CPU split during scenario 1 (${r.steady.wallSeconds} s wall, ${r.machine.cores} cores = ${(r.steady.wallSeconds * r.machine.cores).toFixed(0)} CPU-s available): ` + Object.entries(r.steady.cpuSeconds).map(([k, v]) => `${k} ${v} s (${r.steady.cpuShare[k]} %)`).join('; '), '');
   L.push('## 2. Burst', '');
   L.push(`${r.burst.events} events published in ${r.burst.publishSeconds} s; every delivery final after ${r.burst.finalSeconds ?? 'timeout'} s → mean ${r.burst.meanPerSec}/s, peak accept ${r.burst.peakAcceptPerSec}/s (${((100 * r.burst.meanPerSec) / r.limits.db.perSec).toFixed(1)} % of DB limit); accept p99 ${r.burst.stats.acceptMs.p99} ms.`, '');
+  L.push(`CPU per delivered SMS (ms, from the first publish until every delivery was final, ${r.burst.cpuWallSeconds} s): ${cpuLine(r.burst.cpuMsPerMessage)}; the hub (services + Kafka + PostgreSQL) ${r.burst.hubCpuMsPerMessage} ms. Deliveries: ${statusLine(r.burst.statuses)}.`, '');
+  emailSection(L, r);
   L.push('## 3. Broadcast', '');
   L.push(`One event to ${r.broadcast.subscribers} subscribers: every delivery row written after ${r.broadcast.rowsSeconds ?? 'timeout'} s, every SMS accepted by the sandbox after ${r.broadcast.acceptedSeconds ?? 'timeout'} s (${r.broadcast.acceptPerSec}/s, ${((100 * r.broadcast.acceptPerSec) / r.limits.db.perSec).toFixed(1)} % of DB limit), all final after ${r.broadcast.finalSeconds ?? 'timeout'} s.`, '');
   L.push('## 4–5. HTTP ingest (autocannon)', '');

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { KAFKA_VERSION } from '@hub/kafka-local';
 import { startInfra, root } from './infra.ts';
 import { dbLimit, kafkaLimit } from './limits.ts';
-import { broadcast, burst, eventJson, gateway, nextPhoneOffset, quiesce, scheduled, steady, webhook } from './scenarios.ts';
+import { broadcast, burst, email, eventJson, gateway, nextPhoneOffset, quiesce, scheduled, steady, webhook } from './scenarios.ts';
 import { round } from './measure.ts';
 import { renderMarkdown, targetsFor } from './report.ts';
 
@@ -21,6 +21,8 @@ const config = {
   drainTimeoutS: num('BENCH_DRAIN_TIMEOUT_S', 120),
   burst: num('BENCH_BURST', 50_000),
   broadcast: num('BENCH_BROADCAST', 50_000),
+  email: num('BENCH_EMAIL', 5_000),
+  emailEventDelayMs: num('BENCH_EMAIL_EVENT_DELAY_MS', 20),
   httpSeconds: num('BENCH_HTTP_SECONDS', 10),
   httpConnections: num('BENCH_HTTP_CONNECTIONS', 20),
   kafkaLimitMessages: num('BENCH_KAFKA_LIMIT_MESSAGES', 100_000),
@@ -41,7 +43,7 @@ const git = (...args: string[]) => {
 const t0 = Date.now();
 const loadAtStart = os.loadavg().map((l) => round(l, 2));
 console.log(`[bench] config ${JSON.stringify(config)}`);
-const infra = await startInfra({ partitions: config.partitions, smsRate: 10_000 });
+const infra = await startInfra({ partitions: config.partitions, smsRate: 10_000, emailMaxMessages: config.email + 10_000, emailEventDelayMs: config.emailEventDelayMs });
 let exitCode = 0;
 try {
   const pgVersion = ((await infra.db.query('SELECT version()')).rows[0] as { version: string }).version;
@@ -49,6 +51,9 @@ try {
   const scheduledResult = await scheduled(infra, config.scheduled, 60);
   const steadyResult = await steady(infra, config.rates, config.steadySeconds, config.drainTimeoutS);
   const burstResult = await burst(infra, config.burst, config.scenarioTimeoutS);
+  // Email next to the SMS burst, on an idle pipeline (its CPU is then the email path's alone).
+  await quiesce(infra, config.scenarioTimeoutS);
+  const emailResult = await email(infra, config.email, Math.max(config.scenarioTimeoutS, Math.ceil(config.email / 20)), infra.smtpPoolMaxConnections);
   // A broadcast takes about subscribers / 150 s here: give it that, at least the scenario timeout.
   const broadcastResult = await broadcast(infra, config.broadcast, Math.max(config.scenarioTimeoutS, Math.ceil(config.broadcast / 120)));
   // The HTTP scenarios measure the ingest alone: first let every earlier delivery become final.
@@ -83,6 +88,7 @@ try {
     scheduled: scheduledResult,
     steady: steadyResult,
     burst: burstResult,
+    email: emailResult,
     broadcast: broadcastResult,
     webhook: webhookResult,
     gateway: gatewayResult,

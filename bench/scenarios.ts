@@ -3,8 +3,8 @@ import autocannon from 'autocannon';
 import twilio from 'twilio';
 import { createPrisma } from '@hub/db';
 import { createApiKey } from '@hub/gateway';
-import type { Infra } from './infra.ts';
-import { consumerLag, cpuDiff, cpuSnapshot, latencyStats, openDeliveries, pgrep, round, sampleRss, seedUsers, waitUntil, type LatencyStats } from './measure.ts';
+import type { Infra, LogProblems } from './infra.ts';
+import { consumerLag, cpuDiff, cpuSnapshot, latencyStats, openDeliveries, percentiles, postgresPids, round, sampleRss, seedEmailTemplate, seedEmailUsers, seedUsers, waitUntil, type CpuGroups, type LatencyStats, type Percentiles } from './measure.ts';
 
 const log = (msg: string) => console.log(`[bench] ${msg}`);
 const MAIN_TOPICS = ['notify.events.v1', 'notify.deliveries.sms.v1', 'notify.sms.status.v1'];
@@ -16,6 +16,40 @@ export function eventJson(id: string, targetUserId: string | undefined, type = '
 async function lag(infra: Infra): Promise<Record<string, number>> {
   return consumerLag(infra.admin, ['router', 'sms-adapter', 'status-ingest.status'].map((g) => `${infra.prefix}.${g}`), MAIN_TOPICS.map(infra.topic));
 }
+
+/**
+ * The processes whose CPU the bench accounts: Kafka, this database's PostgreSQL processes,
+ * each service, the email sandbox's worker thread, and the rest of this process (the
+ * publisher, the pollers and the in-process Twilio sandbox, which share its main thread).
+ */
+function cpuGroups(infra: Infra): CpuGroups {
+  const servicePids = Object.fromEntries(infra.services.map((s) => [s.name, s.proc.pid!]));
+  return {
+    kafka: () => (infra.brokerPid ? [infra.brokerPid] : []),
+    postgres: () => postgresPids(infra.db),
+    ...Object.fromEntries(Object.entries(servicePids).map(([k, v]) => [k, () => [v]])),
+    'email-sandbox': () => [{ pid: process.pid, tid: infra.emailSandbox.tid }],
+    'bench+twilio-sandbox': () => [process.pid, { pid: process.pid, tid: infra.emailSandbox.tid, minus: true }],
+  };
+}
+
+/** CPU seconds per group from now until stop(), and ms per delivered message. */
+async function cpuMeter(infra: Infra) {
+  const groups = cpuGroups(infra);
+  const before = await cpuSnapshot(groups);
+  const t0 = Date.now();
+  return {
+    async stop(delivered: number) {
+      const cpuSeconds = cpuDiff(before, await cpuSnapshot(groups));
+      const cpuMsPerMessage = Object.fromEntries(Object.entries(cpuSeconds).map(([k, v]) => [k, round((1000 * v) / Math.max(1, delivered), 2)]));
+      return { cpuSeconds, cpuMsPerMessage, cpuWallSeconds: round((Date.now() - t0) / 1000) };
+    },
+  };
+}
+
+/** The hub's share of the CPU per message: the services, Kafka and PostgreSQL (not the bench, not the sandboxes). */
+export const HUB_CPU_GROUPS = ['gateway', 'router', 'sms-adapter', 'email-adapter', 'status-ingest', 'scheduler', 'kafka', 'postgres'];
+const hubMs = (perMessage: Record<string, number>) => round(HUB_CPU_GROUPS.reduce((a, k) => a + (perMessage[k] ?? 0), 0), 2);
 
 let phoneOffset = 0;
 async function seed(infra: Infra, type: string, n: number, tag: string) {
@@ -46,14 +80,9 @@ export interface SteadyResult {
 export async function steady(infra: Infra, rates: number[], seconds: number, drainTimeoutS: number): Promise<SteadyResult> {
   for (const rate of rates) await seed(infra, 'task.reminder', rate * seconds, `st${rate}`);
   const servicePids = Object.fromEntries(infra.services.map((s) => [s.name, s.proc.pid!]));
-  const groups: Record<string, () => number[]> = {
-    kafka: () => (infra.brokerPid ? [infra.brokerPid] : []),
-    postgres: () => pgrep('postgres'),
-    ...Object.fromEntries(Object.entries(servicePids).map(([k, v]) => [k, () => [v]])),
-    'bench+sandbox': () => [process.pid],
-  };
+  const groups = cpuGroups(infra);
   const rss = sampleRss(servicePids);
-  const cpu0 = cpuSnapshot(groups);
+  const cpu0 = await cpuSnapshot(groups);
   const wall0 = Date.now();
   const phases: SteadyPhase[] = [];
   const skippedRates: number[] = [];
@@ -90,7 +119,7 @@ export async function steady(infra: Infra, rates: number[], seconds: number, dra
     phases.push({ rate, seconds, published: total, lagAtEnd, drainedSeconds: drained ? round((Date.now() - drainStart) / 1000) : null, ...stats });
     log(`  accept ${stats.acceptPerSec}/s p99 ${stats.acceptMs.p99} ms; delivered ${stats.deliveredPerSec}/s; lag ${JSON.stringify(lagAtEnd)}; drained ${drained}`);
   }
-  const cpu1 = cpuSnapshot(groups);
+  const cpu1 = await cpuSnapshot(groups);
   const wallSeconds = (Date.now() - wall0) / 1000;
   const cpuSeconds = cpuDiff(cpu0, cpu1);
   const totalCpu = Object.values(cpuSeconds).reduce((a, b) => a + b, 0);
@@ -98,12 +127,28 @@ export async function steady(infra: Infra, rates: number[], seconds: number, dra
   return { phases, skippedRates, rssMb: rss.stop(), cpuSeconds, cpuShare, wallSeconds: round(wallSeconds) };
 }
 
-export interface BurstResult { events: number; publishSeconds: number; finalSeconds: number | null; meanPerSec: number; peakAcceptPerSec: number; stats: LatencyStats }
+export interface BurstResult {
+  events: number;
+  publishSeconds: number;
+  finalSeconds: number | null;
+  meanPerSec: number;
+  peakAcceptPerSec: number;
+  stats: LatencyStats;
+  /** Deliveries by final status (all must be delivered). */
+  statuses: Record<string, number>;
+  /** From the first publish until every delivery was final. */
+  cpuSeconds: Record<string, number>;
+  cpuMsPerMessage: Record<string, number>;
+  /** Services + Kafka + PostgreSQL, ms per delivered SMS. */
+  hubCpuMsPerMessage: number;
+  cpuWallSeconds: number;
+}
 
 /** Scenario 2: N events as fast as possible; time until every delivery is final. */
 export async function burst(infra: Infra, n: number, timeoutS: number): Promise<BurstResult> {
   await seed(infra, 'task.reminder', n, 'bu');
   log(`burst of ${n} events`);
+  const cpu = await cpuMeter(infra);
   const start = new Date();
   for (let i = 0; i < n; i += 1000) {
     const messages = [];
@@ -116,13 +161,162 @@ export async function burst(infra: Infra, n: number, timeoutS: number): Promise<
     return o.total >= n && o.open === 0;
   }, timeoutS * 1000, 1000);
   const finalSeconds = done ? (Date.now() - start.getTime()) / 1000 : null;
+  const statuses = await deliveryStatuses(infra, 'bu-ev-');
+  const cpuResult = await cpu.stop(statuses.delivered ?? 0);
   const { rows } = await infra.db.query(
     `SELECT coalesce(max(c), 0)::int AS peak FROM (SELECT count(*) AS c FROM sms_messages s JOIN notification_deliveries d ON d.id = s.notification_delivery_id
       WHERE d.event_id LIKE 'bu-ev-%' AND s.sent_at IS NOT NULL GROUP BY date_trunc('second', s.sent_at)) x`,
   );
   const stats = await latencyStats(infra.db, 'bu-ev-', start);
-  const r = { events: n, publishSeconds: round(publishSeconds, 2), finalSeconds: finalSeconds === null ? null : round(finalSeconds), meanPerSec: finalSeconds ? round(n / finalSeconds) : stats.deliveredPerSec, peakAcceptPerSec: (rows[0] as { peak: number }).peak, stats };
-  log(`  final in ${r.finalSeconds} s (${r.meanPerSec}/s), peak accept ${r.peakAcceptPerSec}/s`);
+  const r = { events: n, publishSeconds: round(publishSeconds, 2), finalSeconds: finalSeconds === null ? null : round(finalSeconds), meanPerSec: finalSeconds ? round(n / finalSeconds) : stats.deliveredPerSec, peakAcceptPerSec: (rows[0] as { peak: number }).peak, stats, statuses, ...cpuResult, hubCpuMsPerMessage: hubMs(cpuResult.cpuMsPerMessage) };
+  log(`  final in ${r.finalSeconds} s (${r.meanPerSec}/s), peak accept ${r.peakAcceptPerSec}/s; CPU ms per SMS ${JSON.stringify(r.cpuMsPerMessage)}`);
+  return r;
+}
+
+/** Deliveries of events with this id prefix by status. */
+async function deliveryStatuses(infra: Infra, idPrefix: string): Promise<Record<string, number>> {
+  const { rows } = await infra.db.query<{ status: string; n: number }>(`SELECT status::text, count(*)::int AS n FROM notification_deliveries WHERE event_id LIKE $1 || '%' GROUP BY 1 ORDER BY 1`, [idPrefix]);
+  return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+}
+
+export interface EmailResult {
+  events: number;
+  eventType: string;
+  /** The email template the messages were rendered from (MJML, text part derived). */
+  template: string;
+  /** The sandbox's spacing of processed and delivered after the 250. */
+  eventDelayMs: number;
+  smtpPoolMaxConnections: number;
+  publishSeconds: number;
+  finalSeconds: number | null;
+  /** N ÷ seconds until every delivery was final. */
+  meanPerSec: number;
+  /** The busiest second of email_messages.sent_at. */
+  peakAcceptPerSec: number;
+  /**
+   * acceptMs: event occurred_at → email_messages.sent_at (the SMTP server's 250, recorded by
+   * the adapter); deliveredMs: → the delivery row delivered (the sandbox's delivered event,
+   * through status-ingest's webhook and the adapter's status consumer). acceptPerSec as in SMS.
+   */
+  stats: LatencyStats;
+  /** Event → the sandbox stored the message (its receivedAt), for the messages matched to a delivery. */
+  sandboxReceivedMs: Percentiles & { matched: number };
+  /** Event → the delivery's delivered_at, which is the provider event's own timestamp (SendGrid: whole seconds, so up to 1 s early). */
+  deliveredProviderTimestampMs: Percentiles;
+  statuses: Record<string, number>;
+  /** email_messages with more than one attempt (a retry or a resend). */
+  retried: number;
+  /** What the sandbox received for the scenario's recipients. */
+  sandbox: { messages: number; recipients: number; duplicates: number; recipientsWithDuplicates: number; events: Record<string, number>; refused: number; dropped: number; webhooksPosted: number; webhookFailures: number; evicted: number };
+  checks: { allFinal: boolean; allDelivered: boolean; sandboxReceivedExactlyN: boolean; noDuplicates: boolean };
+  cpuSeconds: Record<string, number>;
+  cpuMsPerMessage: Record<string, number>;
+  /** Services + Kafka + PostgreSQL, ms per delivered email (the sandbox and the bench apart). */
+  hubCpuMsPerMessage: number;
+  cpuWallSeconds: number;
+  rssMb: Record<string, { maxMb: number; meanMb: number }>;
+  lagAtEnd: Record<string, number>;
+  /** Warn/error log lines the email path's services wrote during the scenario. */
+  logProblems: Record<string, LogProblems>;
+}
+
+/**
+ * Email: N users subscribed on the email channel only, N targeted events published as fast
+ * as the burst's; time until the SMTP sandbox accepted each and until its delivered event
+ * made each delivery final; CPU per delivered email; the sandbox must hold exactly N messages.
+ */
+export async function email(infra: Infra, n: number, timeoutS: number, smtpPoolMaxConnections: number): Promise<EmailResult> {
+  const tag = 'em';
+  const eventType = 'task.reminder';
+  await seedEmailTemplate(infra.db, 'task_reminder');
+  await seedEmailUsers(infra.db, eventType, n, tag);
+  const emailPids = Object.fromEntries(infra.services.filter((s) => ['email-adapter', 'router', 'status-ingest'].includes(s.name)).map((s) => [s.name, s.proc.pid!]));
+  const problemsBefore = Object.fromEntries(infra.services.map((s) => [s.name, s.problems()]));
+  log(`email: ${n} events (email channel only)`);
+  const rss = sampleRss(emailPids);
+  const cpu = await cpuMeter(infra);
+  const start = new Date();
+  for (let i = 0; i < n; i += 1000) {
+    const messages = [];
+    for (let j = i; j < Math.min(n, i + 1000); j++) messages.push({ key: `${tag}-${j + 1}`, value: eventJson(`${tag}-ev-${j + 1}`, `${tag}-${j + 1}`, eventType) });
+    await infra.producer.send({ topic: infra.topic('notify.events.v1'), messages });
+  }
+  const publishSeconds = (Date.now() - start.getTime()) / 1000;
+  let lastLog = Date.now();
+  const done = await waitUntil(async () => {
+    const o = await openDeliveries(infra.db, `${tag}-ev-`);
+    if (Date.now() - lastLog > 15_000) {
+      lastLog = Date.now();
+      log(`  … ${o.total} deliveries, ${o.open} open after ${round((Date.now() - start.getTime()) / 1000)} s`);
+    }
+    return o.total >= n && o.open === 0;
+  }, timeoutS * 1000, 500);
+  const finalSeconds = done ? (Date.now() - start.getTime()) / 1000 : null;
+  const statuses = await deliveryStatuses(infra, `${tag}-ev-`);
+  const cpuResult = await cpu.stop(statuses.delivered ?? 0);
+  const rssMb = rss.stop();
+  // One group at a time: consumerLag names 'email-adapter.status' 'email-adapter' (it drops '.status').
+  const emailTopics = ['notify.events.v1', 'notify.deliveries.email.v1', 'notify.email.status.v1'].map(infra.topic);
+  const lagAtEnd: Record<string, number> = {};
+  for (const g of ['router', 'email-adapter', 'email-adapter.status']) lagAtEnd[g] = Object.values(await consumerLag(infra.admin, [`${infra.prefix}.${g}`], emailTopics))[0] ?? 0;
+  const stats = await latencyStats(infra.db, `${tag}-ev-`, start, 'email');
+  const { rows: peakRows } = await infra.db.query<{ peak: number; retried: number }>(
+    `SELECT coalesce(max(c), 0)::int AS peak, (SELECT count(*)::int FROM email_messages m JOIN notification_deliveries d ON d.id = m.notification_delivery_id WHERE d.event_id LIKE $1 || '%' AND m.attempt_count > 1) AS retried
+       FROM (SELECT count(*) AS c FROM email_messages m JOIN notification_deliveries d ON d.id = m.notification_delivery_id
+              WHERE d.event_id LIKE $1 || '%' AND m.sent_at IS NOT NULL GROUP BY date_trunc('second', m.sent_at)) x`,
+    [`${tag}-ev-`],
+  );
+  const summary = await infra.emailSandbox.summary('@example.test');
+  // Event → stored by the sandbox: its Message-ID is the message's current header (<id>.<attempt>@domain).
+  const { rows: recv } = await infra.db.query<{ ms: number }>(
+    `SELECT extract(epoch FROM r.received_at - e.occurred_at) * 1000 AS ms
+       FROM unnest($1::text[], $2::timestamptz[]) AS r(message_id, received_at)
+       JOIN email_messages m ON m.message_id_header = r.message_id
+       JOIN notification_deliveries d ON d.id = m.notification_delivery_id
+       JOIN notification_events e ON e.id = d.event_id
+      WHERE e.id LIKE $3 || '%'`,
+    [summary.received.map((r) => r.messageId), summary.received.map((r) => r.receivedAt), `${tag}-ev-`],
+  );
+  const received = recv.map((r) => Number(r.ms));
+  const { rows: provider } = await infra.db.query<{ ms: number }>(
+    `SELECT extract(epoch FROM d.delivered_at - e.occurred_at) * 1000 AS ms FROM notification_deliveries d JOIN notification_events e ON e.id = d.event_id
+      WHERE e.id LIKE $1 || '%' AND d.status = 'delivered'`,
+    [`${tag}-ev-`],
+  );
+  const logProblems = Object.fromEntries(
+    infra.services.map((s) => {
+      const now = s.problems();
+      const before = problemsBefore[s.name]!;
+      return [s.name, { warn: now.warn - before.warn, error: now.error - before.error, samples: now.samples.slice(before.samples.length) }];
+    }),
+  );
+  const { stats: sb } = summary;
+  const r: EmailResult = {
+    events: n,
+    eventType,
+    template: 'task_reminder (MJML, no text template: the text part is derived from the HTML)',
+    eventDelayMs: infra.emailSandbox.eventDelayMs,
+    smtpPoolMaxConnections,
+    publishSeconds: round(publishSeconds, 2),
+    finalSeconds: finalSeconds === null ? null : round(finalSeconds),
+    meanPerSec: finalSeconds ? round(n / finalSeconds) : stats.deliveredPerSec,
+    peakAcceptPerSec: peakRows[0]?.peak ?? 0,
+    stats,
+    sandboxReceivedMs: { ...percentiles(received), matched: received.length },
+    deliveredProviderTimestampMs: percentiles(provider.map((x) => Number(x.ms))),
+    statuses,
+    retried: peakRows[0]?.retried ?? 0,
+    sandbox: { messages: summary.messages, recipients: summary.recipients, duplicates: summary.duplicates, recipientsWithDuplicates: summary.recipientsWithDuplicates, events: summary.events, refused: sb.refused, dropped: sb.dropped, webhooksPosted: sb.webhooksPosted, webhookFailures: sb.webhookFailures, evicted: sb.evicted },
+    checks: { allFinal: done, allDelivered: (statuses.delivered ?? 0) === n, sandboxReceivedExactlyN: summary.messages === n && summary.recipients === n && sb.evicted === 0, noDuplicates: summary.duplicates === 0 },
+    ...cpuResult,
+    hubCpuMsPerMessage: hubMs(cpuResult.cpuMsPerMessage),
+    rssMb,
+    lagAtEnd,
+    logProblems,
+  };
+  log(`  final in ${r.finalSeconds} s (${r.meanPerSec}/s), accept ${stats.acceptPerSec}/s (peak ${r.peakAcceptPerSec}/s); accept p50/p95/p99 ${stats.acceptMs.p50}/${stats.acceptMs.p95}/${stats.acceptMs.p99} ms, delivered ${stats.deliveredMs.p50}/${stats.deliveredMs.p95}/${stats.deliveredMs.p99} ms`);
+  log(`  statuses ${JSON.stringify(statuses)}; sandbox ${summary.messages} messages to ${summary.recipients} recipients, ${summary.duplicates} duplicates; checks ${JSON.stringify(r.checks)}`);
+  log(`  CPU ms per email ${JSON.stringify(r.cpuMsPerMessage)}; log problems ${JSON.stringify(Object.fromEntries(Object.entries(logProblems).map(([k, v]) => [k, `${v.warn}w/${v.error}e`])))}`);
   return r;
 }
 

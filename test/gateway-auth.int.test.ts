@@ -51,9 +51,10 @@ async function call(r: RouteEntry, key: string | null) {
 describe('auth matrix (every authenticated route)', () => {
   it('covers the whole API', () => {
     expect(authenticated().length).toBeGreaterThanOrEqual(30);
-    // Public on purpose: health, docs, Prometheus, short links.
+    // Public on purpose: health, docs, Prometheus, short links, and the links in emails
+    // (confirmation, one-click unsubscribe), whose signed or random token is the authority.
     const publicRoutes = hub.gateway.routeTable.filter((r) => r.scopes === null && !r.url.startsWith('/docs')).map((r) => `${r.method} ${r.url}`).sort();
-    expect(publicRoutes).toEqual(['GET /health', 'GET /health/live', 'GET /l/:code', 'GET /metrics']);
+    expect(publicRoutes).toEqual(['GET /e/verify/:token', 'GET /health', 'GET /health/live', 'GET /l/:code', 'GET /metrics', 'GET /u/:token', 'POST /e/verify/:token', 'POST /u/:token']);
   });
 
   const cases: [string, () => string | null, number, string][] = [

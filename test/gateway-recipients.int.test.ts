@@ -106,7 +106,7 @@ describe('subscriptions', () => {
 
   it.each([
     ['/v1/users/sub-user/subscriptions/task.reminder', { channels: [] }],
-    ['/v1/users/sub-user/subscriptions/task.reminder', { channels: ['email'] }],
+    ['/v1/users/sub-user/subscriptions/task.reminder', { channels: ['push'] }],
     ['/v1/users/sub-user/subscriptions/task.reminder', { channels: ['sms', 'sms'] }],
     ['/v1/users/sub-user/subscriptions/Not%20A%20Type', { channels: ['sms'] }],
   ])('refuses %s %j', async (url, body) => {

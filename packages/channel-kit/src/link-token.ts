@@ -8,6 +8,13 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  * every outstanding link. Tokens carry no expiry: an unsubscribe link must keep working
  * (RFC 8058 and the mailbox providers' bulk-sender rules expect it to for months).
  */
+/**
+ * The development value of HUB_LINK_SECRET: the gateway (which verifies) and the
+ * email-adapter (which signs) both fall back to it, with a startup warning, when the
+ * variable is unset outside production; with NODE_ENV=production both refuse to boot.
+ */
+export const DEV_LINK_SECRET = 'hub-dev-link-secret-do-not-use-in-production';
+
 export interface UnsubscribeClaims {
   /** users.id */
   userId: string;

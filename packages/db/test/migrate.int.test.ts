@@ -13,9 +13,10 @@ const migrationNames = readdirSync(migrationsDir, { withFileTypes: true }).filte
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
 const TABLES = [
-  '_prisma_migrations', 'api_keys', 'notification_deliveries', 'notification_events', 'notification_subscriptions',
+  '_prisma_migrations', 'api_keys', 'channel_opt_out_events', 'email_message_events', 'email_messages', 'email_templates',
+  'email_verifications', 'notification_deliveries', 'notification_events', 'notification_preferences', 'notification_subscriptions',
   'phone_verifications', 'scheduled_jobs', 'sms_click_tracking', 'sms_message_events', 'sms_messages',
-  'sms_opt_out_events', 'sms_templates', 'user_sms_preferences', 'users',
+  'sms_opt_out_events', 'sms_templates', 'user_email_preferences', 'user_sms_preferences', 'users',
 ];
 
 interface HistoryRow {
@@ -39,7 +40,7 @@ describe('migrate() on a fresh database', () => {
     const tables = await query<{ tablename: string }>(url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1");
     expect(tables.map((t) => t.tablename)).toEqual(TABLES);
     const enums = await query<{ typname: string }>(url, "SELECT typname FROM pg_type WHERE typtype = 'e' ORDER BY 1");
-    expect(enums.map((e) => e.typname)).toEqual(['delivery_status', 'event_priority', 'job_status', 'sms_status']);
+    expect(enums.map((e) => e.typname)).toEqual(['delivery_status', 'email_status', 'event_priority', 'job_status', 'sms_status']);
 
     const history = await query<HistoryRow>(url, 'SELECT * FROM _prisma_migrations ORDER BY started_at');
     expect(history).toHaveLength(migrationNames.length);

@@ -16,3 +16,4 @@ export {
   parseSendgridEvents, sendgridEventKind, sendgridUniqueArgsHeader, SENDGRID_EVENT_WORDS, EMAIL_EVENT_KINDS, MAX_REASON_LENGTH,
   type EmailProviderEvent, type EmailEventKind, type SendgridEventWord, type ParsedSendgridEvents,
 } from './sendgrid-events.ts';
+export { hubMessageIdHeader, parseHubMessageId } from './message-id.ts';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { deferralOps, deliveryFailed, deliverySkipped, type Deferral } from '@hub/channel-kit';
 import type { Prisma, PrismaClient } from '@hub/db';
+import { hubMessageIdHeader, parseHubMessageId } from '@hub/email-rules';
 
 /**
  * Every change of an email message and its delivery, each in one transaction (invariant 3).
@@ -25,16 +26,9 @@ export interface NewEmail {
   now: Date;
 }
 
-/** Our Message-ID for attempt n of a message: <message id>.<n>@<domain> (RFC 5322 msg-id). */
-export function messageIdHeader(messageId: string, attempt: number, domain: string): string {
-  return `${messageId}.${attempt}@${domain}`;
-}
-
-/** The message id and attempt in one of our Message-IDs, or null. */
-export function parseMessageIdHeader(header: string): { messageId: string; attempt: number } | null {
-  const m = /^<?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.(\d{1,4})@[^>]+>?$/i.exec(header.trim());
-  return m ? { messageId: m[1]!.toLowerCase(), attempt: Number(m[2]) } : null;
-}
+/** Our Message-ID for attempt n of a message (see @hub/email-rules message-id.ts). */
+export const messageIdHeader = hubMessageIdHeader;
+export const parseMessageIdHeader = parseHubMessageId;
 
 /**
  * The first attempt: the message row in "sending", the delivery's attempt count, the audit

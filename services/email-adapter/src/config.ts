@@ -1,4 +1,5 @@
-import { baseEnv, loadConfig, metricsEnv, z } from '@hub/config';
+import { DEV_LINK_SECRET } from '@hub/channel-kit';
+import { baseEnv, ConfigError, loadConfig, metricsEnv, z } from '@hub/config';
 import { smtpEnv } from '@hub/email-provider';
 
 export const emailAdapterEnv = z.object({
@@ -11,8 +12,8 @@ export const emailAdapterEnv = z.object({
   EMAIL_MESSAGE_ID_DOMAIN: z.string().regex(/^[A-Za-z0-9.-]+$/).optional(),
   /** Public base URL of the gateway: one-click unsubscribe links are <it>/u/<token>. */
   PUBLIC_BASE_URL: z.string().url().default('http://127.0.0.1:3000'),
-  /** Signs unsubscribe links; the gateway verifies them with the same secret. */
-  HUB_LINK_SECRET: z.string().min(16).default('dev-only-link-secret-change-me'),
+  /** Signs unsubscribe links; the gateway verifies them with the same secret (required with NODE_ENV=production). */
+  HUB_LINK_SECRET: z.string().min(16).optional(),
   EMAIL_UNSUBSCRIBE_SCOPE: z.enum(['event_type', 'all']).default('event_type'),
   /** Add SendGrid's X-SMTPAPI custom args so its events carry our message id (harmless elsewhere). */
   EMAIL_SENDGRID_ARGS: z.stringbool().default(true),
@@ -27,7 +28,8 @@ export const emailAdapterEnv = z.object({
   EMAIL_PARTITIONS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(6),
 });
 
-export type EmailAdapterConfig = z.infer<typeof emailAdapterEnv> & { messageIdDomain: string };
+
+export type EmailAdapterConfig = Omit<z.infer<typeof emailAdapterEnv>, 'HUB_LINK_SECRET'> & { messageIdDomain: string; HUB_LINK_SECRET: string; linkSecretIsDev: boolean };
 
 /** The domain of an address in a From value ("Hub <hub@example.com>" → example.com). */
 export function domainOf(from: string): string | null {
@@ -37,5 +39,13 @@ export function domainOf(from: string): string | null {
 
 export function loadEmailAdapterConfig(env: Record<string, string | undefined> = process.env): EmailAdapterConfig {
   const config = loadConfig(emailAdapterEnv, env);
-  return { ...config, messageIdDomain: config.EMAIL_MESSAGE_ID_DOMAIN ?? domainOf(config.EMAIL_FROM) ?? 'localhost' };
+  if (config.HUB_LINK_SECRET === undefined && env.NODE_ENV === 'production') {
+    throw new ConfigError([{ variable: 'HUB_LINK_SECRET', message: 'required when NODE_ENV=production (the key of the unsubscribe links; the gateway needs the same value)' }]);
+  }
+  return {
+    ...config,
+    HUB_LINK_SECRET: config.HUB_LINK_SECRET ?? DEV_LINK_SECRET,
+    linkSecretIsDev: config.HUB_LINK_SECRET === undefined,
+    messageIdDomain: config.EMAIL_MESSAGE_ID_DOMAIN ?? domainOf(config.EMAIL_FROM) ?? 'localhost',
+  };
 }

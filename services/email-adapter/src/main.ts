@@ -31,7 +31,7 @@ await runService(infra.log, async () => {
       unknownOutcome: config.EMAIL_UNKNOWN_OUTCOME,
     },
   });
-  if (config.HUB_LINK_SECRET === 'dev-only-link-secret-change-me') infra.log.warn('HUB_LINK_SECRET is the development default: set it (the same value on the gateway) before sending real email');
+  if (config.linkSecretIsDev) infra.log.warn('HUB_LINK_SECRET is not set: unsubscribe links are signed with the development secret; set it (the same value on the gateway) before sending real email');
   infra.log.info({ smtp: `${config.SMTP_HOST}:${config.SMTP_PORT}`, from: config.EMAIL_FROM }, 'email-adapter started');
   return { stop: async () => { await adapter.stop(); await provider.close(); await infra.close(); } };
 });

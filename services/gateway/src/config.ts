@@ -18,7 +18,7 @@ export const MAX_EVENT_PAYLOAD_BYTES = 256 * 1024;
  * NODE_ENV=production an unset secret refuses to boot. The email-adapter signs with the
  * same secret, so both must read the same value.
  */
-export const DEV_LINK_SECRET = 'hub-dev-link-secret-do-not-use-in-production';
+export { DEV_LINK_SECRET } from '@hub/channel-kit';
 
 export const gatewayEnv = z.object({
   ...baseEnv,

@@ -28,9 +28,18 @@ describe('loadDelivery (one query)', () => {
     await prisma.smsMessage.create({
       data: { userId: user.id, phoneNumber: '+14155550100', messageContent: 'hi €', templateKey: 'task_reminder', templateVars: { a: 1 }, status: 'sent', segments: 1, encoding: 'GSM-7', twilioSid: `SM${'a'.repeat(32)}`, attemptCount: 1, notificationDeliveryId: delivery.id, sendStartedAt: new Date(), nextRetryAt: null },
     });
+    // The user's SMS preferences per event type (notification_preferences): the exact type and
+    // '*' are loaded, another type is not.
+    await prisma.notificationPreference.createMany({
+      data: [
+        { userId: user.id, channel: 'sms', eventType: 'task.reminder', enabled: false },
+        { userId: user.id, channel: 'sms', eventType: 'brief.ready', enabled: false },
+        { userId: user.id, channel: 'email', eventType: '*', enabled: false },
+      ],
+    });
     const expected = await prisma.notificationDelivery.findUnique({ where: { id: delivery.id }, include });
     const loaded = await loadDelivery(prisma, delivery.id);
-    expect(loaded).toEqual(expected);
+    expect(loaded).toEqual({ ...expected, channelPreferences: [{ event_type: 'task.reminder', enabled: false }] });
     expect(loaded!.event.scheduledFor).toBeInstanceOf(Date);
   });
 
@@ -39,7 +48,7 @@ describe('loadDelivery (one query)', () => {
     await prisma.notificationEvent.create({ data: { id: 'load-ev-2', eventType: 'daily.brief', payload: {}, occurredAt: new Date() } });
     const delivery = await prisma.notificationDelivery.create({ data: { eventId: 'load-ev-2', userId: user.id, channel: 'sms' } });
     const expected = await prisma.notificationDelivery.findUnique({ where: { id: delivery.id }, include });
-    expect(await loadDelivery(prisma, delivery.id)).toEqual(expected);
+    expect(await loadDelivery(prisma, delivery.id)).toEqual({ ...expected, channelPreferences: [] });
   });
 
   it('null for an unknown delivery', async () => {

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Bus } from '@hub/bus';
 import { EMAIL_STATUS_LIMITS, emailStatusSchema, HEADERS, normalizeText, TOPICS, type Clock, type EmailStatusUpdate } from '@hub/contracts';
-import { parseSendgridEvents, verifySendgridSignature, type EmailProviderEvent } from '@hub/email-rules';
+import { parseHubMessageId, parseSendgridEvents, verifySendgridSignature, type EmailProviderEvent } from '@hub/email-rules';
 import type { Counter } from 'prom-client';
 
 export interface SendgridWebhookDeps {
@@ -17,16 +17,15 @@ export interface SendgridWebhookDeps {
 }
 
 const ROUTE = 'sendgrid_events';
-const OUR_MESSAGE_ID = /^<?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.(\d{1,4})@[^>]+>?$/i;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Our message id and attempt from an event: the custom args first, else our Message-ID. */
 export function ourMessage(event: EmailProviderEvent): { messageId: string; attempt: number } | null {
-  const fromHeader = event.messageIdHeader ? OUR_MESSAGE_ID.exec(event.messageIdHeader) : null;
+  const fromHeader = event.messageIdHeader ? parseHubMessageId(event.messageIdHeader) : null;
   if (event.hubMessageId && UUID.test(event.hubMessageId)) {
-    return { messageId: event.hubMessageId.toLowerCase(), attempt: event.attempt ?? (fromHeader ? Number(fromHeader[2]) : 0) };
+    return { messageId: event.hubMessageId.toLowerCase(), attempt: event.attempt ?? fromHeader?.attempt ?? 0 };
   }
-  return fromHeader ? { messageId: fromHeader[1]!.toLowerCase(), attempt: Number(fromHeader[2]) } : null;
+  return fromHeader;
 }
 
 const text = (value: string | null, max: number) => (value === null ? null : normalizeText(value, max).value);

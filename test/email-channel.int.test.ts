@@ -57,7 +57,7 @@ describe('email channel', () => {
     expect(message.events.map((e) => e.event).sort()).toEqual(['adapter', 'adapter', 'delivered', 'processed']);
   });
 
-  it('escapes payload variables in the HTML part, always sends a text part, and carries the one-click unsubscribe headers', async () => {
+  it('renders the seeded MJML template: escapes payload variables in the HTML part, always sends a text part, and carries the one-click unsubscribe headers', async () => {
     const email = uniqueEmail();
     await seedUser(hub.prisma, { externalId: 'esc-1', email, channels: ['email'] });
     await post('esc-evt-1', 'esc-1', { task_name: '<script>alert(1)</script><img src=x onerror=alert(2)>', due_time: '"tomorrow" & later' });
@@ -67,6 +67,9 @@ describe('email channel', () => {
     expect(mail!.html).not.toContain('<img src=x');
     expect(mail!.html).toContain('&lt;script&gt;');
     expect(mail!.text).toContain('<script>alert(1)</script>');
+    expect(mail!.subject).toBe('Reminder: <script>alert(1)</script><img src=x onerror=alert(2)> is due "tomorrow" & later');
+    expect(mail!.html).toContain('@media'); // MJML's responsive layout
+    expect(mail!.html).toContain('/u/'); // the visible unsubscribe link
     expect(mail!.headers['list-unsubscribe']).toMatch(new RegExp(`^<${hub.gatewayUrl}/u/[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+>$`));
     expect(mail!.headers['list-unsubscribe-post']).toBe('List-Unsubscribe=One-Click');
     expect(mail!.messageId).toMatch(/^[0-9a-f-]{36}\.1@hub\.test$/);
@@ -147,7 +150,7 @@ describe('email channel', () => {
     expect(audit).toEqual([expect.objectContaining({ action: 'opt_out', scope: 'task.reminder', source: 'one_click' })]);
     await post('unsub-evt-2', 'unsub-1');
     expect((await emailDelivery('unsub-evt-2', 'skipped')).skipReason).toBe('preference_off');
-    await post('unsub-evt-3', 'unsub-1', { summary: 'still wanted' }, 'brief.ready');
+    await post('unsub-evt-3', 'unsub-1', { brief_url: 'https://example.com/brief/1' }, 'brief.ready');
     await emailDelivery('unsub-evt-3', 'delivered');
   });
 

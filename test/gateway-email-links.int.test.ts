@@ -134,10 +134,10 @@ describe('email templates', () => {
   const mjml = '<mjml><mj-body><mj-section><mj-column><mj-text>Hi {{name}}</mj-text></mj-column></mj-section></mj-body></mjml>';
 
   it('saves MJML, refuses bad MJML with the line and a blank subject, previews with vars escaped, deactivates', async () => {
-    const created = await admin('PUT', '/v1/email-templates/task_reminder', { name: 'Task reminder', subject: 'Reminder: {{task}}', body: mjml, requiredVars: ['name'] });
+    const created = await admin('PUT', '/v1/email-templates/pay_reminder', { name: 'Pay reminder', subject: 'Reminder: {{task}}', body: mjml, requiredVars: ['name'] });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ key: 'task_reminder', format: 'mjml', isActive: true, vars: ['task', 'name'] });
-    expect((await admin('PUT', '/v1/email-templates/task_reminder', { name: 'Task reminder 2', subject: 'Reminder: {{task}}', body: mjml })).status).toBe(200);
+    expect(created.body).toMatchObject({ key: 'pay_reminder', format: 'mjml', isActive: true, vars: ['task', 'name'] });
+    expect((await admin('PUT', '/v1/email-templates/pay_reminder', { name: 'Task reminder 2', subject: 'Reminder: {{task}}', body: mjml })).status).toBe(200);
 
     const bad = await admin('PUT', '/v1/email-templates/broken', { name: 'Broken', subject: 'x', body: '<mjml>\n<mj-body>\n<mj-section>\n<mj-text>no column</mj-text>\n</mj-section>\n</mj-body>\n</mjml>' });
     expect(bad.status).toBe(400);
@@ -150,13 +150,13 @@ describe('email templates', () => {
     expect(blank.status).toBe(400);
     expect(blank.body.error?.fields).toEqual([expect.objectContaining({ field: 'body.subject' })]);
 
-    const preview = await admin('POST', '/v1/email-templates/task_reminder/preview', { vars: { name: '<script>alert(1)</script>', task: 'Pay rent' } });
+    const preview = await admin('POST', '/v1/email-templates/pay_reminder/preview', { vars: { name: '<script>alert(1)</script>', task: 'Pay rent' } });
     expect(preview.status).toBe(200);
     expect(preview.body.subject).toBe('Reminder: Pay rent');
     expect(preview.body.html).not.toContain('<script>alert(1)</script>');
     expect(preview.body.html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(preview.body.text).toContain('<script>alert(1)</script>'); // the text part is plain text
-    const missing = await admin('POST', '/v1/email-templates/task_reminder/preview', { vars: { task: 'x' } });
+    const missing = await admin('POST', '/v1/email-templates/pay_reminder/preview', { vars: { task: 'x' } });
     expect(missing.status).toBe(400);
     expect(missing.body.error?.code).toBe('missing_vars');
 
@@ -164,10 +164,11 @@ describe('email templates', () => {
     expect(adhoc.body).toMatchObject({ subject: 'Hello A & B', html: '<p>A &amp; B</p>' });
 
     const list = await admin('GET', '/v1/email-templates');
-    expect((list.body.items as { key: string }[]).map((t) => t.key)).toEqual(['task_reminder']);
-    const off = await admin('DELETE', '/v1/email-templates/task_reminder');
+    // The four seeded templates (migration 20261214000000_email_templates_seed) and this one.
+    expect((list.body.items as { key: string }[]).map((t) => t.key).sort()).toEqual(['daily_brief_ready', 'pay_reminder', 'task_reminder', 'urgent_task', 'welcome_email']);
+    const off = await admin('DELETE', '/v1/email-templates/pay_reminder');
     expect(off.body).toMatchObject({ isActive: false });
-    expect((await admin('GET', '/v1/email-templates?active=true')).body.items).toEqual([]);
+    expect((await admin('GET', '/v1/email-templates?active=true')).body.items.map((t: { key: string }) => t.key)).not.toContain('pay_reminder');
   });
 });
 

@@ -168,7 +168,8 @@ describe('email templates', () => {
     expect((list.body.items as { key: string }[]).map((t) => t.key).sort()).toEqual(['daily_brief_ready', 'pay_reminder', 'task_reminder', 'urgent_task', 'welcome_email']);
     const off = await admin('DELETE', '/v1/email-templates/pay_reminder');
     expect(off.body).toMatchObject({ isActive: false });
-    expect((await admin('GET', '/v1/email-templates?active=true')).body.items.map((t: { key: string }) => t.key)).not.toContain('pay_reminder');
+    const active = (await admin('GET', '/v1/email-templates?active=true')).body.items as { key: string }[];
+    expect(active.map((t) => t.key)).not.toContain('pay_reminder');
   });
 });
 

@@ -1,4 +1,4 @@
-import { assertNever } from './assert-never.ts';
+import { assertNever } from '@hub/sms-rules';
 
 /**
  * SendGrid Event Webhook reports (a JSON array of events) normalised to the hub's provider

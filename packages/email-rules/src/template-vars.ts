@@ -1,5 +1,5 @@
 import { extractTemplateVars, renderTemplate } from '@hub/sms-rules';
-import { assertNever } from './assert-never.ts';
+import { assertNever } from '@hub/sms-rules';
 
 /**
  * The `{{var}}` rules of @hub/sms-rules, applied to email: which variables a template part

@@ -1,13 +1,13 @@
-import { describeError, type Bus, type RunningConsumer } from '@hub/bus';
-import { consumeDeliveries } from '@hub/channel-kit';
+import type { Bus, RunningConsumer } from '@hub/bus';
+import { consumeDeliveries, watchTemplateChanges } from '@hub/channel-kit';
 import { deliveryTopic, emailStatusSchema, TOPICS, type Clock } from '@hub/contracts';
-import { listenToChannel, type PrismaClient } from '@hub/db';
+import type { PrismaClient } from '@hub/db';
 import type { EmailProvider } from '@hub/email-provider';
 import type { Logger } from '@hub/logger';
 import { Counter, type Registry } from 'prom-client';
 import { deliverEmail, type EmailDeliverSettings } from './deliver.ts';
 import { applyEmailStatus } from './status.ts';
-import { EmailTemplateStore, TEMPLATE_CHANGE_CHANNEL } from './templates.ts';
+import { EmailTemplateStore } from './templates.ts';
 
 export interface EmailAdapterDeps {
   bus: Bus;
@@ -38,13 +38,7 @@ export interface EmailAdapterService {
  */
 export async function buildEmailAdapter(deps: EmailAdapterDeps): Promise<EmailAdapterService> {
   const templates = new EmailTemplateStore(deps.prisma, deps.templateCacheTtlMs ?? 30_000);
-  const templateChanges = deps.databaseUrl
-    ? listenToChannel(deps.databaseUrl, TEMPLATE_CHANGE_CHANNEL, {
-        onNotify: (key) => templates.invalidate(key || undefined),
-        onConnected: () => templates.invalidate(),
-        onError: (err) => deps.log.warn({ err: describeError(err) }, 'template change listener lost its connection; the cache TTL bounds staleness meanwhile'),
-      })
-    : null;
+  const templateChanges = deps.databaseUrl ? watchTemplateChanges(deps.databaseUrl, templates, deps.log) : null;
   const random = deps.random ?? Math.random;
   const selfTopic = deps.bus.topic(deliveryTopic('email'));
   let eventsWatchedSince: number | null = null;
@@ -73,6 +67,8 @@ export async function buildEmailAdapter(deps: EmailAdapterDeps): Promise<EmailAd
     topic: TOPICS.emailStatus,
     schema: emailStatusSchema,
     maxBatchSize: 200,
+    // Keyed by message id: partitions are independent, so all of them are applied at once.
+    partitionsConsumedConcurrently: deps.partitionsConcurrency ?? 6,
     handleBatch: async (messages) => {
       // Keyed by message id: one message's events in order, one after another.
       for (const m of messages) events.inc({ kind: m.value.kind, outcome: await applyEmailStatus(statusDeps, m.value) });

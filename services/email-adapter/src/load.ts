@@ -1,4 +1,4 @@
-import type { ChannelPreferenceRow } from '@hub/channel-kit';
+import { rowToModel, type ChannelPreferenceRow } from '@hub/channel-kit';
 import type { EmailMessage, NotificationDelivery, NotificationEvent, PrismaClient, User, UserEmailPreferences } from '@hub/db';
 
 export type LoadedEmailDelivery = NotificationDelivery & {
@@ -14,17 +14,7 @@ const DATE_FIELDS = new Set([
   'deferredUntil', 'sentAt', 'deliveredAt', 'failedAt', 'createdAt', 'updatedAt', 'scheduledFor', 'occurredAt', 'publishedAt', 'routedAt',
   'emailVerifiedAt', 'optedOutAt', 'undeliverableAt', 'sendStartedAt', 'bouncedAt', 'complainedAt', 'openedAt', 'nextRetryAt',
 ]);
-const camel = (column: string) => column.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-
-/** A row of to_jsonb(table) as the Prisma model it is (every @map is the field's snake_case). */
-function toModel<T>(row: Record<string, unknown>): T {
-  const out: Record<string, unknown> = {};
-  for (const [column, value] of Object.entries(row)) {
-    const field = camel(column);
-    out[field] = DATE_FIELDS.has(field) && typeof value === 'string' ? new Date(value) : value;
-  }
-  return out as T;
-}
+const toModel = <T>(row: Record<string, unknown>) => rowToModel<T>(row, DATE_FIELDS);
 
 interface Row {
   id: string;

@@ -1,4 +1,4 @@
-import type { EmailErrorCode } from '@hub/email-provider';
+import { assertNever, type EmailErrorCode } from '@hub/email-provider';
 
 /**
  * What a failed send leads to, by the provider error's code alone (never its text):
@@ -37,8 +37,4 @@ export function emailRetryDecision(args: { code: EmailErrorCode | 'soft_bounce';
     default:
       return assertNever(args.code);
   }
-}
-
-function assertNever(value: never): never {
-  throw new Error(`unhandled email error code ${String(value)}`);
 }

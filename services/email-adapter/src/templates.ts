@@ -1,9 +1,6 @@
 import type { EmailTemplate, PrismaClient } from '@hub/db';
 import { compileEmailTemplate, type CompiledEmailTemplate } from '@hub/email-rules';
 
-/** PostgreSQL channel the email_templates triggers notify (the same as SMS templates'). */
-export const TEMPLATE_CHANGE_CHANNEL = 'hub_template_changed';
-
 /** Event types map to email template keys: the dotted type with underscores, plus aliases. */
 const EMAIL_TEMPLATE_ALIASES: Record<string, string> = {
   'task.due': 'task_reminder',

@@ -86,19 +86,21 @@ export async function claimRetry(prisma: PrismaClient, args: { messageId: string
  * moved it further (its webhook can outrun this write): never move it back.
  */
 export async function recordAccepted(prisma: PrismaClient, args: { messageId: string; deliveryId: string; attempt: number; queueId: string | null; response: string; now: Date }): Promise<void> {
-  await prisma.$transaction([
-    prisma.$executeRaw`
+  // One statement (atomic on its own): the message, the delivery, the history row.
+  await prisma.$executeRaw`
+    WITH m AS (
       UPDATE email_messages
          SET provider_queue_id = ${args.queueId?.slice(0, 255) ?? null}, smtp_response = ${args.response.slice(0, 1000)},
              status = CASE WHEN status = 'sending' THEN 'sent'::email_status ELSE status END,
              sent_at = COALESCE(sent_at, ${args.now}), updated_at = now()
-       WHERE id = ${args.messageId}::uuid AND attempt_count = ${args.attempt}`,
-    prisma.notificationDelivery.updateMany({
-      where: { id: args.deliveryId, status: { in: ['pending', 'deferred'] } },
-      data: { status: 'sent', externalId: args.messageId, sentAt: args.now },
-    }),
-    prisma.emailMessageEvent.create({ data: { emailMessageId: args.messageId, status: 'sent', event: 'adapter', attempt: args.attempt, detail: args.response.slice(0, 1000), source: 'adapter' } }),
-  ]);
+       WHERE id = ${args.messageId}::uuid AND attempt_count = ${args.attempt}
+    ), d AS (
+      UPDATE notification_deliveries
+         SET status = 'sent', external_id = ${args.messageId}, sent_at = ${args.now}, updated_at = now()
+       WHERE id = ${args.deliveryId}::uuid AND status IN ('pending', 'deferred')
+    )
+    INSERT INTO email_message_events (email_message_id, status, event, attempt, detail, source)
+    VALUES (${args.messageId}::uuid, 'sent', 'adapter', ${args.attempt}, ${args.response.slice(0, 1000)}, 'adapter')`;
 }
 
 export async function markSkipped(prisma: PrismaClient, deliveryId: string, reason: string, detail?: string | null): Promise<void> {

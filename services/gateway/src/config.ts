@@ -29,8 +29,21 @@ export const gatewayEnv = z.object({
   GATEWAY_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
   GATEWAY_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6_000),
   GATEWAY_MAX_BATCH: z.coerce.number().int().min(1).max(5_000).default(500),
+  /** Verified API keys are kept this long (0 = off); a revocation takes effect at once through NOTIFY, within this in any case. */
+  GATEWAY_API_KEY_CACHE_TTL_MS: z.coerce.number().int().min(0).max(300_000).default(10_000),
   /** Verification codes go only where SMS may go (the same allow-list as the sms-adapter). */
   ...destinationEnv(isPhoneCountry),
+  /**
+   * SMS preferences of recipients the gateway creates (first preferences PATCH, verified
+   * phone, raw-number send), defaulting to the seeds': task reminders and daily briefs off,
+   * urgent alerts on, quiet hours 21:00–08:00 in the recipient's zone ("none": no quiet hours).
+   */
+  GATEWAY_DEFAULT_TASK_REMINDERS: z.stringbool().default(false),
+  GATEWAY_DEFAULT_DAILY_BRIEF_SMS: z.stringbool().default(false),
+  GATEWAY_DEFAULT_URGENT_ALERTS: z.stringbool().default(true),
+  GATEWAY_DEFAULT_QUIET_HOURS: z.string().default('21:00-08:00').refine((v) => v === 'none' || /^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/.test(v), 'must be HH:MM-HH:MM (24-hour) or none'),
+  /** POST /v1/sends may text a raw phone number (no recipient, no verification): off by default. */
+  GATEWAY_SENDS_ALLOW_RAW_NUMBERS: z.stringbool().default(false),
   /** Phone verification starts per user per rolling hour. */
   GATEWAY_VERIFICATION_STARTS_PER_HOUR: z.coerce.number().int().min(1).max(100).default(5),
   /** Price per SMS segment by destination, merged over the defaults: "US=0.0079,CA=0.0079,GB=0.04,*=0.05". */
@@ -99,3 +112,15 @@ export const gatewayEnvChecked = gatewayEnv
 
 export type GatewayConfig = z.infer<typeof gatewayEnv>;
 export const loadGatewayConfig = (env: Record<string, string | undefined> = process.env) => loadConfig(gatewayEnvChecked, env);
+
+/** The recipient defaults of a parsed configuration (GATEWAY_DEFAULT_*). */
+export function recipientDefaultsFrom(c: Pick<GatewayConfig, 'GATEWAY_DEFAULT_TASK_REMINDERS' | 'GATEWAY_DEFAULT_DAILY_BRIEF_SMS' | 'GATEWAY_DEFAULT_URGENT_ALERTS' | 'GATEWAY_DEFAULT_QUIET_HOURS'>) {
+  const [start, end] = c.GATEWAY_DEFAULT_QUIET_HOURS === 'none' ? [null, null] : c.GATEWAY_DEFAULT_QUIET_HOURS.split('-');
+  return {
+    taskReminders: c.GATEWAY_DEFAULT_TASK_REMINDERS,
+    dailyBriefSms: c.GATEWAY_DEFAULT_DAILY_BRIEF_SMS,
+    urgentAlerts: c.GATEWAY_DEFAULT_URGENT_ALERTS,
+    quietHoursStart: start ?? null,
+    quietHoursEnd: end ?? null,
+  };
+}

@@ -3,7 +3,7 @@ import { createInfra, runService } from '@hub/runtime';
 import { twilioProviderFromEnv } from '@hub/sms-provider';
 import { createSmtpProvider, smtpOptionsFromEnv } from '@hub/email-provider';
 import { buildGateway } from './app.ts';
-import { DEV_LINK_SECRET, loadGatewayConfig } from './config.ts';
+import { DEV_LINK_SECRET, loadGatewayConfig, recipientDefaultsFrom } from './config.ts';
 import { allowedDestinations } from '@hub/sms-rules';
 
 const config = loadGatewayConfig();
@@ -28,7 +28,11 @@ await runService(infra.log, async () => {
       maxVerificationStarts: config.EMAIL_VERIFICATION_STARTS_PER_HOUR,
     },
     clock: systemClock,
+    apiKeyCacheTtlMs: config.GATEWAY_API_KEY_CACHE_TTL_MS,
+    databaseUrl: config.DATABASE_URL,
     publicBaseUrl: config.PUBLIC_BASE_URL,
+    recipientDefaults: recipientDefaultsFrom(config),
+    sends: { allowRawNumbers: config.GATEWAY_SENDS_ALLOW_RAW_NUMBERS },
     bodyLimit: config.GATEWAY_BODY_LIMIT_BYTES,
     rateLimitPerMinute: config.GATEWAY_RATE_LIMIT_PER_MINUTE,
     maxBatch: config.GATEWAY_MAX_BATCH,

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { PrismaClient } from '@hub/db';
-import { hasScope, presentedKey, verifyApiKey, type AuthenticatedKey, type KeyCheck, type Scope } from '../api-keys.ts';
+import { hasScope, keyPrefix, presentedKey, verifyApiKey, type AuthenticatedKey, type KeyCheck, type Scope } from '../api-keys.ts';
+import type { VerifiedKeyCache } from '../key-cache.ts';
 import { sendError } from './errors.ts';
 
 declare module 'fastify' {
@@ -10,6 +11,12 @@ declare module 'fastify' {
 }
 
 const checks = new WeakMap<FastifyRequest, Promise<KeyCheck | null>>();
+const caches = new WeakMap<PrismaClient, VerifiedKeyCache>();
+
+/** Verified keys of this gateway are kept in `cache` (see key-cache.ts); without one, every request looks its key up. */
+export function useKeyCache(prisma: PrismaClient, cache: VerifiedKeyCache): void {
+  caches.set(prisma, cache);
+}
 
 /**
  * The verified key of a request (null when it presents none), looked up once per request:
@@ -19,7 +26,10 @@ export function authenticate(prisma: PrismaClient, request: FastifyRequest): Pro
   let check = checks.get(request);
   if (!check) {
     const presented = presentedKey(request.headers);
-    check = presented ? verifyApiKey(prisma, presented) : Promise.resolve(null);
+    const cache = caches.get(prisma);
+    check = !presented ? Promise.resolve(null)
+      : cache ? cache.get(presented, keyPrefix(presented), () => verifyApiKey(prisma, presented))
+      : verifyApiKey(prisma, presented);
     checks.set(request, check);
   }
   return check;

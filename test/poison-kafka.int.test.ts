@@ -25,6 +25,8 @@ const GROUPS: Record<TopicName, string> = {
   [TOPICS.smsInbound]: 'status-ingest.inbound',
   [TOPICS.emailDeliveries]: 'email-adapter',
   [TOPICS.emailStatus]: 'email-adapter.status',
+  [TOPICS.inappDeliveries]: 'inapp-adapter',
+  [TOPICS.routing]: 'router.routing',
   [TOPICS.schedule]: 'scheduler',
 };
 
@@ -36,6 +38,8 @@ const GOOD: Record<TopicName, () => Record<string, unknown>> = {
   [TOPICS.smsInbound]: () => ({ sid: 'SMpoison0000000000000000000000001', from: '+15005550006', to: '+15005550006', body: 'poison test', receivedAt: now() }),
   [TOPICS.emailDeliveries]: () => ({ deliveryId: randomUUID(), eventId: 'poison-none', userId: randomUUID(), channel: 'email', eventType: 'task.reminder', priority: 'normal', requestedAt: now() }),
   [TOPICS.emailStatus]: () => ({ messageId: randomUUID(), kind: 'delivered', raw: 'delivered', occurredAt: now(), receivedAt: now() }),
+  [TOPICS.inappDeliveries]: () => ({ deliveryId: randomUUID(), eventId: 'poison-none', userId: randomUUID(), channel: 'inapp', eventType: 'task.reminder', priority: 'normal', requestedAt: now() }),
+  [TOPICS.routing]: () => ({ kind: 'fallback', eventId: 'poison-none', userId: randomUUID(), fromChannel: 'sms', deliveryId: randomUUID(), requestedAt: now() }),
   [TOPICS.schedule]: () => ({ kind: 'poison', dueAt: '9999-01-01T00:00:00Z', topic: TOPICS.events, key: null, payload: {} }),
 };
 

@@ -16,6 +16,8 @@ import { buildScheduler } from '@hub/scheduler';
 import { buildEmailAdapter } from '@hub/email-adapter';
 import { createSmtpProvider, type EmailProvider } from '@hub/email-provider';
 import { createEmailSandbox, type EmailSandbox } from '@hub/email-sandbox';
+import { buildInappAdapter } from '@hub/inapp-adapter';
+import type { InboxTokenKey } from '@hub/gateway';
 import type { FastifyInstance } from 'fastify';
 
 export interface HubOptions {
@@ -47,7 +49,10 @@ export interface HubOptions {
   emailMaxAttempts?: number;
 }
 
-export type ExternalService = 'sms-adapter' | 'router' | 'scheduler' | 'status-ingest' | 'email-adapter';
+export type ExternalService = 'sms-adapter' | 'router' | 'scheduler' | 'status-ingest' | 'email-adapter' | 'inapp-adapter';
+
+/** The key test hubs sign end-user inbox tokens with (INBOX_TOKEN_KEYS=test=<secret>). */
+export const TEST_INBOX_KEY: InboxTokenKey = { kid: 'test', secret: 'test-inbox-secret-0123456789abcdef0123' };
 
 /** The secret of unsubscribe links in test hubs (the gateway and the email-adapter share it). */
 export const TEST_LINK_SECRET = 'test-link-secret-0123456789abcdef';
@@ -185,6 +190,9 @@ export async function startHub(options: HubOptions = {}): Promise<TestHub> {
     databaseUrl: db.url,
     settings: emailSettings,
   });
+  const inappAdapter = external.has('inapp-adapter') ? null : await buildInappAdapter({
+    bus: newBus('inapp-adapter'), prisma, log: log.child({ service: 'inapp-adapter' }), clock, metrics: createMetricsRegistry('inapp-adapter'), templateCacheTtlMs: 0,
+  });
   const router = external.has('router') ? null : await buildRouter({ bus: newBus('router'), prisma, log: log.child({ service: 'router' }), clock, routeAheadMs: options.messagingServiceSid ? 7 * 86_400_000 : 0 });
   const scheduler = external.has('scheduler') ? null : await buildScheduler({ bus: newBus('scheduler'), prisma, log: log.child({ service: 'scheduler' }), clock, pollMs: 100, claimTimeoutMs: 5_000 });
   const gateway = await buildGateway({
@@ -198,9 +206,10 @@ export async function startHub(options: HubOptions = {}): Promise<TestHub> {
     provider,
     emailProvider,
     email: { from: TEST_EMAIL_FROM, linkSecret: TEST_LINK_SECRET, trustUpstreamVerified: true },
+    inbox: { keys: [TEST_INBOX_KEY], maxJwtTtlSeconds: 3_600, databaseUrl: db.url },
   });
   await gateway.listen({ port: gatewayPort, host: '127.0.0.1' });
-  await Promise.all([statusIngest?.ready, adapter?.ready, emailAdapter?.ready, router?.ready, scheduler?.ready]);
+  await Promise.all([statusIngest?.ready, adapter?.ready, emailAdapter?.ready, inappAdapter?.ready, router?.ready, scheduler?.ready]);
 
   return {
     prefix,
@@ -260,13 +269,14 @@ export async function startHub(options: HubOptions = {}): Promise<TestHub> {
       EMAIL_TEMPLATE_CACHE_TTL_MS: '0',
       ...(service === 'status-ingest' ? { SENDGRID_WEBHOOK_PUBLIC_KEY: emailSandbox.publicKey } : {}),
       SCHEDULER_CLAIM_TIMEOUT_MS: '3000',
+      INAPP_TEMPLATE_CACHE_TTL_MS: '0',
       ...(options.providerTimeoutMs ? { TWILIO_TIMEOUT_MS: String(options.providerTimeoutMs) } : {}),
       ...extra,
     }),
     apiKey: async (scopes: Scope[] = ['events:write', 'admin:write']) => (await createApiKey(prisma, 'test', scopes)).key,
     stop: async () => {
       await gateway.close();
-      await Promise.allSettled([router?.stop(), adapter?.stop(), emailAdapter?.stop(), scheduler?.stop(), statusIngest?.stop()]);
+      await Promise.allSettled([router?.stop(), adapter?.stop(), emailAdapter?.stop(), inappAdapter?.stop(), scheduler?.stop(), statusIngest?.stop()]);
       await Promise.allSettled(closers.map((c) => c()));
       await sandbox.close();
       await emailProvider.close();

@@ -37,6 +37,14 @@ export const CHANNEL_REGISTRY = {
     quietHours: false,
     adapterGroup: 'email-adapter',
   },
+  inapp: {
+    name: 'inapp',
+    addressKind: 'user',
+    topics: ['notify.deliveries.inapp.v1'],
+    noAddressReason: 'no_inbox',
+    quietHours: false,
+    adapterGroup: 'inapp-adapter',
+  },
 } as const satisfies Record<string, ChannelDefinition>;
 
 export type Channel = keyof typeof CHANNEL_REGISTRY;

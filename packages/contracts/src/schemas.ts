@@ -147,6 +147,26 @@ export const scheduleRequestSchema = z.object({
 export type ScheduleRequest = z.infer<typeof scheduleRequestSchema>;
 
 /** One schema per topic; producers and consumers import the same one. */
+/**
+ * notify.routing.v1: a fallback or escalation step for one (event, user), published by the
+ * scheduler from a job written with the change that caused it (docs/inbox.md); keyed by user id.
+ */
+export const routingStepSchema = z.object({
+  kind: z.enum(['fallback', 'escalation']),
+  eventId: eventIdSchema,
+  userId: z.string().uuid(),
+  /** fallback: the channel that failed or was unusable. */
+  fromChannel: z.string().max(20).optional(),
+  /** fallback: its delivery. escalation: the delivery whose reading cancels the step. */
+  deliveryId: z.string().uuid().optional(),
+  reason: z.string().max(200).optional(),
+  /** escalation: the step's index in the policy, and the channel it sends on. */
+  step: z.number().int().min(0).max(10).optional(),
+  channel: z.string().max(20).optional(),
+  requestedAt: isoDate,
+});
+export type RoutingStep = z.infer<typeof routingStepSchema>;
+
 export const TOPIC_SCHEMAS = {
   [TOPICS.events]: notificationEventSchema,
   [TOPICS.smsDeliveries]: deliveryRequestSchema,
@@ -154,6 +174,8 @@ export const TOPIC_SCHEMAS = {
   [TOPICS.smsInbound]: inboundSmsSchema,
   [TOPICS.emailDeliveries]: deliveryRequestSchema,
   [TOPICS.emailStatus]: emailStatusSchema,
+  [TOPICS.inappDeliveries]: deliveryRequestSchema,
+  [TOPICS.routing]: routingStepSchema,
   [TOPICS.schedule]: scheduleRequestSchema,
 } as const satisfies Record<TopicName, z.ZodType>;
 

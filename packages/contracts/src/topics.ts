@@ -9,6 +9,9 @@ export const TOPICS = {
   smsInbound: 'notify.sms.inbound.v1',
   emailDeliveries: 'notify.deliveries.email.v1',
   emailStatus: 'notify.email.status.v1',
+  inappDeliveries: 'notify.deliveries.inapp.v1',
+  /** Fallback and escalation steps (scheduler jobs) back into the router. */
+  routing: 'notify.routing.v1',
   schedule: 'notify.schedule.v1',
 } as const;
 
@@ -23,6 +26,8 @@ export const TOPIC_PARTITIONS: Record<TopicName, number> = {
   'notify.sms.inbound.v1': 3,
   'notify.deliveries.email.v1': 6,
   'notify.email.status.v1': 6,
+  'notify.deliveries.inapp.v1': 6,
+  'notify.routing.v1': 6,
   'notify.schedule.v1': 3,
 };
 

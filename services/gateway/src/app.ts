@@ -38,6 +38,11 @@ import { registerEmailTemplateRoutes } from './routes/email-templates.ts';
 import { registerEmailVerificationRoutes } from './routes/email-verification.ts';
 import { registerChannelMetricsRoutes } from './routes/metrics-channels.ts';
 import { registerUnsubscribeRoutes } from './routes/unsubscribe.ts';
+import { registerInboxRoutes } from './routes/inbox.ts';
+import { registerInboxExampleRoutes } from './routes/inbox-example.ts';
+import { registerRoutingRoutes } from './routes/inbox-routing.ts';
+import { InboxStreamHub } from './inbox/stream-hub.ts';
+import { DEV_INBOX_KEYS, type InboxSettings } from './inbox/settings.ts';
 
 export interface GatewayDeps {
   prisma: PrismaClient;
@@ -65,6 +70,8 @@ export interface GatewayDeps {
   emailProvider?: EmailProvider;
   /** Email settings (docs/email-gateway.md); defaults: EMAIL_FROM's default, the dev link secret, no upstream trust, 24 h links. */
   email?: EmailSettings;
+  /** End-user inbox API (docs/inbox.md): token keys, JWT lifetime bound, the LISTEN connection of the stream hub. */
+  inbox?: InboxSettings;
 }
 
 export interface EmailSettings {
@@ -197,6 +204,13 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
   registerPhoneVerificationRoutes(app, { ...core, metrics, provider, maxStarts: deps.maxVerificationStarts ?? 5, allowedCountries: deps.allowedCountries ?? ['*'] });
   registerTemplateRoutes(app, { prisma: deps.prisma, publicBaseUrl: deps.publicBaseUrl });
   registerMetricsApiRoutes(app, { prisma: deps.prisma, clock: deps.clock, prices: deps.prices ?? DEFAULT_PRICES });
+  const inbox = deps.inbox ?? { keys: DEV_INBOX_KEYS, maxJwtTtlSeconds: 3_600 };
+  const inboxHub = new InboxStreamHub({ prisma: deps.prisma, log: deps.log, metrics: deps.metrics, ...(inbox.databaseUrl ? { databaseUrl: inbox.databaseUrl } : {}), ...(inbox.heartbeatMs ? { heartbeatMs: inbox.heartbeatMs } : {}) });
+  inboxHub.start();
+  app.addHook('preClose', async () => inboxHub.close());
+  registerInboxRoutes(app, { prisma: deps.prisma, clock: deps.clock, metrics: deps.metrics, auth: inbox, hub: inboxHub });
+  registerInboxExampleRoutes(app);
+  registerRoutingRoutes(app, { prisma: deps.prisma });
   const monitor = new HealthMonitor({ ...core, provider: deps.provider, emailProvider: deps.emailProvider, metrics, log: deps.log, thresholds: { ...DEFAULT_HEALTH_THRESHOLDS, ...deps.health } });
   registerHealthRoutes(app, monitor);
   app.get('/metrics', { schema: { hide: true } as object }, async (_req, reply) => reply.type(deps.metrics.contentType).send(await deps.metrics.metrics()));

@@ -2,6 +2,7 @@ import { baseEnv, destinationEnv, loadConfig, twilioEnv, z } from '@hub/config';
 import { isPhoneCountry } from '@hub/sms-rules';
 import { smtpEnv } from '@hub/email-provider';
 import { parsePriceTable } from './pricing.ts';
+import { parseInboxKeys } from './inbox/tokens.ts';
 
 /**
  * Largest serialized (UTF-8 JSON) event payload the gateway accepts: 413 payload_too_large
@@ -83,12 +84,30 @@ export const gatewayEnv = z.object({
   /** Email health: complaint rate (complained / sent); the mailbox providers' bulk-sender limits are 0.1 % / 0.3 %. */
   HEALTH_EMAIL_COMPLAINT_YELLOW: z.coerce.number().gt(0).max(1).default(0.001),
   HEALTH_EMAIL_COMPLAINT_RED: z.coerce.number().gt(0).max(1).default(0.003),
+  /** End-user inbox tokens (docs/inbox.md): "kid=secret,kid2=secret2" (secrets >= 32 characters; required with NODE_ENV=production). */
+  INBOX_TOKEN_KEYS: z.string().optional().transform((spec, ctx) => {
+    if (spec === undefined || spec.trim() === '') return undefined;
+    try {
+      return parseInboxKeys(spec);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      return z.NEVER;
+    }
+  }),
+  /** The longest lifetime (exp - iat) of an inbox JWT the gateway accepts. */
+  INBOX_JWT_MAX_TTL_SECONDS: z.coerce.number().int().min(60).max(7 * 86_400).default(3_600),
+  /** Keep-alive comment interval on inbox streams (proxies close idle connections). */
+  INBOX_STREAM_HEARTBEAT_MS: z.coerce.number().int().min(1_000).max(120_000).default(15_000),
   ...Object.fromEntries(Object.entries(twilioEnv).map(([k, v]) => [k, v.optional()])) as {
     [K in keyof typeof twilioEnv]: z.ZodOptional<(typeof twilioEnv)[K]>;
   },
 });
 
 export const gatewayEnvChecked = gatewayEnv
+  .refine((c) => c.INBOX_TOKEN_KEYS !== undefined || c.NODE_ENV !== 'production', {
+    message: 'INBOX_TOKEN_KEYS is required when NODE_ENV=production (the keys your backend signs inbox tokens with)',
+    path: ['INBOX_TOKEN_KEYS'],
+  })
   .refine((c) => c.HEALTH_LATENCY_YELLOW_MS < c.HEALTH_LATENCY_RED_MS, {
     message: 'HEALTH_LATENCY_YELLOW_MS must be below HEALTH_LATENCY_RED_MS',
     path: ['HEALTH_LATENCY_YELLOW_MS'],

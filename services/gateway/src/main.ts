@@ -3,6 +3,7 @@ import { createInfra, runService } from '@hub/runtime';
 import { twilioProviderFromEnv } from '@hub/sms-provider';
 import { createSmtpProvider, smtpOptionsFromEnv } from '@hub/email-provider';
 import { buildGateway } from './app.ts';
+import { DEV_INBOX_KEYS } from './inbox/settings.ts';
 import { DEV_LINK_SECRET, loadGatewayConfig, recipientDefaultsFrom } from './config.ts';
 import { allowedDestinations } from '@hub/sms-rules';
 
@@ -16,6 +17,7 @@ await runService(infra.log, async () => {
   if (!config.HUB_LINK_SECRET) {
     infra.log.warn({ variable: 'HUB_LINK_SECRET' }, 'HUB_LINK_SECRET is unset: unsubscribe links are verified with the development secret; set it (the same value as the email-adapter) before real use');
   }
+  if (!config.INBOX_TOKEN_KEYS) infra.log.warn({ variable: 'INBOX_TOKEN_KEYS' }, 'INBOX_TOKEN_KEYS is unset: inbox tokens are checked with the development key "dev"; set it before real use');
   const app = await buildGateway({
     ...infra,
     provider,
@@ -28,6 +30,12 @@ await runService(infra.log, async () => {
       maxVerificationStarts: config.EMAIL_VERIFICATION_STARTS_PER_HOUR,
     },
     clock: systemClock,
+    inbox: {
+      keys: config.INBOX_TOKEN_KEYS ?? DEV_INBOX_KEYS,
+      maxJwtTtlSeconds: config.INBOX_JWT_MAX_TTL_SECONDS,
+      databaseUrl: config.DATABASE_URL,
+      heartbeatMs: config.INBOX_STREAM_HEARTBEAT_MS,
+    },
     apiKeyCacheTtlMs: config.GATEWAY_API_KEY_CACHE_TTL_MS,
     databaseUrl: config.DATABASE_URL,
     publicBaseUrl: config.PUBLIC_BASE_URL,

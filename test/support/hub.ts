@@ -19,6 +19,7 @@ import { createEmailSandbox, type EmailSandbox } from '@hub/email-sandbox';
 import { buildInappAdapter } from '@hub/inapp-adapter';
 import type { InboxTokenKey } from '@hub/gateway';
 import type { FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
 
 export interface HubOptions {
   clock?: Clock;
@@ -74,6 +75,8 @@ export interface TestHub {
   /** Where the gateway listens (email links point here). */
   gatewayUrl: string;
   statusIngestUrl: string;
+  /** The in-process router's metrics (fallbacks, escalations). */
+  routerMetrics: Registry;
   log: Logger;
   apiKey(scopes?: Scope[]): Promise<string>;
   /** Environment for running a service of this hub as a child process. */
@@ -193,7 +196,8 @@ export async function startHub(options: HubOptions = {}): Promise<TestHub> {
   const inappAdapter = external.has('inapp-adapter') ? null : await buildInappAdapter({
     bus: newBus('inapp-adapter'), prisma, log: log.child({ service: 'inapp-adapter' }), clock, metrics: createMetricsRegistry('inapp-adapter'), templateCacheTtlMs: 0,
   });
-  const router = external.has('router') ? null : await buildRouter({ bus: newBus('router'), prisma, log: log.child({ service: 'router' }), clock, routeAheadMs: options.messagingServiceSid ? 7 * 86_400_000 : 0 });
+  const routerMetrics = createMetricsRegistry('router');
+  const router = external.has('router') ? null : await buildRouter({ metrics: routerMetrics, bus: newBus('router'), prisma, log: log.child({ service: 'router' }), clock, routeAheadMs: options.messagingServiceSid ? 7 * 86_400_000 : 0 });
   const scheduler = external.has('scheduler') ? null : await buildScheduler({ bus: newBus('scheduler'), prisma, log: log.child({ service: 'scheduler' }), clock, pollMs: 100, claimTimeoutMs: 5_000 });
   const gateway = await buildGateway({
     allowedCountries: options.allowedCountries ?? ['US', 'CA', 'GB'],
@@ -224,6 +228,7 @@ export async function startHub(options: HubOptions = {}): Promise<TestHub> {
     gateway,
     gatewayUrl,
     statusIngestUrl,
+    routerMetrics,
     log,
     envFor: (service, extra = {}) => ({
       PATH: process.env.PATH ?? '',

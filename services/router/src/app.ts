@@ -1,8 +1,10 @@
 import type { PrismaClient } from '@hub/db';
 import type { Bus, RunningConsumer } from '@hub/bus';
-import { CHANNEL_NAMES, notificationEventSchema, TOPICS, type Clock, type NotificationEvent } from '@hub/contracts';
+import { CHANNEL_NAMES, notificationEventSchema, routingStepSchema, TOPICS, type Clock, type NotificationEvent } from '@hub/contracts';
 import type { Logger } from '@hub/logger';
+import { Registry } from 'prom-client';
 import { routeEvents } from './fan-out.ts';
+import { createRoutingMetrics, handleRoutingStep } from './routing-steps.ts';
 
 export interface RouterDeps {
   bus: Bus;
@@ -13,6 +15,8 @@ export interface RouterDeps {
   chunkSize?: number;
   /** See FanOutDeps.routeAheadMs (set when the SMS adapter has a Messaging Service). */
   routeAheadMs?: number;
+  /** hub_routing_fallbacks_total, hub_routing_escalations_total (absent: a private registry). */
+  metrics?: Registry;
 }
 
 export interface RouterService {
@@ -22,7 +26,9 @@ export interface RouterService {
 
 /** Wires the router: consumes notify.events.v1, writes deliveries, publishes per channel. */
 export async function buildRouter(deps: RouterDeps): Promise<RouterService> {
-  const fanOut = { ...deps, channels: deps.channels ?? CHANNEL_NAMES, chunkSize: deps.chunkSize ?? 5_000 };
+  const channels = deps.channels ?? CHANNEL_NAMES;
+  const routingMetrics = createRoutingMetrics(deps.metrics ?? new Registry());
+  const fanOut = { ...deps, channels, chunkSize: deps.chunkSize ?? 5_000, routing: { metrics: routingMetrics, topic: deps.bus.topic(TOPICS.routing) } };
   const consumer: RunningConsumer = await deps.bus.consume({
     groupId: 'router',
     topic: TOPICS.events,
@@ -37,7 +43,19 @@ export async function buildRouter(deps: RouterDeps): Promise<RouterService> {
       await routeEvents(fanOut, messages, ctx.heartbeat);
     },
   });
-  return { ready: consumer.ready, stop: () => consumer.stop() };
+  // Fallback and escalation steps (scheduler jobs written with the change that caused them).
+  const stepDeps = { bus: deps.bus, prisma: deps.prisma, log: deps.log, clock: deps.clock, channels, metrics: routingMetrics };
+  const steps: RunningConsumer = await deps.bus.consume({
+    groupId: 'router.routing',
+    topic: TOPICS.routing,
+    schema: routingStepSchema,
+    maxBatchSize: 100,
+    handleBatch: async (messages) => {
+      // Keyed by user id: one user's steps in order.
+      for (const m of messages) await handleRoutingStep(stepDeps, m.value);
+    },
+  });
+  return { ready: Promise.all([consumer.ready, steps.ready]).then(() => undefined), stop: async () => { await consumer.stop(); await steps.stop(); } };
 }
 
 function toEventRow(event: NotificationEvent) {

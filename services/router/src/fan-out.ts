@@ -4,6 +4,8 @@ import { deliveryRequestSchema, deliveryTopic, HEADERS, TOPICS, type Clock, type
 import type { Logger } from '@hub/logger';
 import { failpoint } from '@hub/runtime';
 import { channelAvailability, type ChannelAddresses } from './availability.ts';
+import { chainFor, loadPolicies, planChain } from './routing-policy.ts';
+import { recordChains, type ChainedRecipient, type RoutingContext } from './routing-steps.ts';
 
 export interface FanOutDeps {
   bus: Bus;
@@ -18,6 +20,8 @@ export interface FanOutDeps {
    * time is outside Twilio's window). 0 (default): every scheduled event waits here.
    */
   routeAheadMs?: number;
+  /** Fallback and escalation policies (docs/inbox.md); absent: every subscribed channel at once. */
+  routing?: RoutingContext;
 }
 
 interface RecipientRow {
@@ -161,9 +165,19 @@ async function writeAndPublish(deps: FanOutDeps, items: Routed[]): Promise<numbe
   const identifiers: (string | null)[] = [];
   const statuses: string[] = [];
   const reasons: (string | null)[] = [];
+  const policies = deps.routing ? await loadPolicies(deps.prisma, [...new Set(items.map((i) => i.event.type))]) : new Map();
+  const chained: ChainedRecipient[] = [];
   for (const { event, recipients } of items) {
+    const policy = policies.get(event.type);
     for (const r of recipients) {
-      for (const channel of new Set(r.channels)) {
+      // With a policy: one channel at a time, in its order (the unusable ones before it recorded skipped).
+      const chain = chainFor(policy, r.channels);
+      const planned = chain ? planChain(chain, (c) => {
+        const a = channelAvailability(c, deps.channels, r.addresses);
+        return { available: a.available, reason: a.available ? null : a.reason };
+      }) : null;
+      if (chain && planned && policy) chained.push({ eventId: event.id, userId: r.user_id, urgent: event.priority === 'urgent', chain, planned, policy });
+      for (const channel of planned ? planned.map((p) => p.channel) : new Set(r.channels)) {
         const availability = channelAvailability(channel, deps.channels, r.addresses);
         eventIds.push(event.id);
         userIds.push(r.user_id);
@@ -182,6 +196,7 @@ async function writeAndPublish(deps: FanOutDeps, items: Routed[]): Promise<numbe
            AS t(event_id, user_id, channel, identifier, status, reason)
     ON CONFLICT (event_id, user_id, channel) DO NOTHING`;
   failpoint('router.after_insert');
+  if (deps.routing && chained.length > 0) await recordChains(deps.prisma, deps.clock, deps.routing, chained);
 
   // Pending rows, created now or by an earlier run that crashed before publishing.
   const pending = await deps.prisma.$queryRaw<{ id: string; event_id: string; user_id: string; channel: string }[]>`

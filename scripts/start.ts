@@ -159,6 +159,7 @@ try {
   console.log(`
 Notification hub is running.
   gateway        ${gatewayUrl}   (OpenAPI: ${gatewayUrl}/docs)
+  console        ${gatewayUrl}/console   (log in with the API key below)
   status-ingest  ${statusUrl}
   metrics        ${gatewayUrl}/metrics, ${statusUrl}/metrics, ${Object.entries(metricsPorts).map(([n, p]) => `${n} :${p}`).join(', ')}
   kafka          ${brokers}

@@ -51,7 +51,7 @@ async function readItem(externalId: string, eventId: string) {
   const token = signInboxToken(TEST_INBOX_KEY, externalId);
   const list = await hub.gateway.inject({ method: 'GET', url: '/v1/inbox/items', headers: { authorization: `Bearer ${token}` } });
   const item = (list.json() as { items: { id: string; eventId: string }[] }).items.find((i) => i.eventId === eventId)!;
-  const res = await hub.gateway.inject({ method: 'POST', url: `/v1/inbox/items/${item.id}/read`, headers: { authorization: `Bearer ${token}` } });
+  const res = await hub.gateway.inject({ method: 'POST', url: `/v1/inbox/items/${item.id}/mark`, headers: { authorization: `Bearer ${token}` }, payload: { action: 'read' } });
   expect(res.statusCode).toBe(200);
 }
 

@@ -231,7 +231,7 @@ describe('email deliveries, messages and metrics', () => {
       email: { messages: 3, accepted: 3, bounced: 1, hardBounces: 1, complained: 1, bounceRate: 0.3333, complaintRate: 0.3333 },
     });
     const all = await admin('GET', '/v1/metrics/channels');
-    expect((all.body.channels as { channel: string }[]).map((c) => c.channel)).toEqual(['sms', 'email']);
+    expect((all.body.channels as { channel: string }[]).map((c) => c.channel)).toEqual(['sms', 'email', 'inapp']);
 
     const health = await gateway.inject({ method: 'GET', url: '/health' });
     expect(health.json().checks.email).toMatchObject({ accepted: 3, bounced: 1, complained: 1, sufficientSample: false });

@@ -32,6 +32,9 @@ const HIDDEN: Record<string, string> = {
   'GET /metrics': 'prometheus',
   // Tracked short links inside SMS texts: a redirect a phone follows, not an API call.
   'GET /l/:code': 'short link redirect',
+  // The embeddable inbox example (examples/inbox): a static page and script, not an API.
+  'GET /inbox-example': 'inbox example page',
+  'GET /inbox-example/inbox.js': 'inbox example script',
 };
 /** @fastify/swagger-ui serves the document and its assets under this prefix (all hidden). */
 const DOCS_PREFIX = '/docs';

@@ -128,7 +128,7 @@ describe('in-app channel and inbox API', () => {
     expect(page3.body.nextCursor).toBeNull();
 
     const target = page1.body.items[1];
-    const read = await inbox(token, 'POST', `/v1/inbox/items/${target.id}/read`);
+    const read = await inbox(token, 'POST', `/v1/inbox/items/${target.id}/mark`, { action: 'read' });
     expect(read.status).toBe(200);
     expect(read.body.readAt).not.toBeNull();
     expect(read.body.seenAt).not.toBeNull();
@@ -145,13 +145,13 @@ describe('in-app channel and inbox API', () => {
     const seenAll = await inbox(token, 'POST', '/v1/inbox/mark-all', { action: 'seen', eventType: 'note.even' });
     expect(seenAll.body.updated).toBe(2);
     expect(seenAll.body.counts).toMatchObject({ unread: 4, unseen: 3 });
-    const archived = await inbox(token, 'POST', `/v1/inbox/items/${page3.body.items[0].id}/archive`);
+    const archived = await inbox(token, 'POST', `/v1/inbox/items/${page3.body.items[0].id}/mark`, { action: 'archive' });
     expect(archived.body.archivedAt).not.toBeNull();
     expect((await inbox(token, 'GET', '/v1/inbox/items')).body.items).toHaveLength(4);
     expect((await inbox(token, 'GET', '/v1/inbox/items?archived=true')).body.items).toHaveLength(1);
     const all = await inbox(token, 'POST', '/v1/inbox/mark-all', { action: 'read' });
     expect(all.body.counts).toMatchObject({ total: 4, unread: 0, unseen: 0 });
-    const unread = await inbox(token, 'POST', `/v1/inbox/items/${target.id}/unread`);
+    const unread = await inbox(token, 'POST', `/v1/inbox/items/${target.id}/mark`, { action: 'unread' });
     expect(unread.body.readAt).toBeNull();
     expect((await inbox(token, 'GET', '/v1/inbox/counts')).body).toMatchObject({ unread: 1 });
   });
@@ -170,7 +170,7 @@ describe('in-app channel and inbox API', () => {
 
     expect((await inbox(bob, 'GET', '/v1/inbox/items')).body.items).toHaveLength(0);
     for (const action of ['read', 'seen', 'archive', 'unread']) {
-      const res = await inbox(bob, 'POST', `/v1/inbox/items/${aliceItem.id}/${action}`);
+      const res = await inbox(bob, 'POST', `/v1/inbox/items/${aliceItem.id}/mark`, { action });
       expect(res.status).toBe(404);
       expect(res.body.error.code).toBe('item_not_found');
     }

@@ -63,7 +63,7 @@
         b.type = 'button';
         b.className = 'mark-read';
         b.textContent = 'Mark read';
-        b.addEventListener('click', function () { api('POST', '/v1/inbox/items/' + item.id + '/read').then(function (it) { render(it); }); });
+        b.addEventListener('click', function () { api('POST', '/v1/inbox/items/' + item.id + '/mark', { action: 'read' }).then(function (it) { render(it); }); });
         li.appendChild(b);
       }
     }

@@ -17,7 +17,7 @@ describe('gateway email config', () => {
   it('refuses to boot in production without HUB_LINK_SECRET, and a short secret anywhere', () => {
     expect(() => loadGatewayConfig({ NODE_ENV: 'production' })).toThrow('HUB_LINK_SECRET');
     expect(() => loadGatewayConfig({ HUB_LINK_SECRET: 'short' })).toThrow('HUB_LINK_SECRET');
-    expect(loadGatewayConfig({ NODE_ENV: 'production', HUB_LINK_SECRET: 'a-long-enough-secret-value' }).HUB_LINK_SECRET).toBe('a-long-enough-secret-value');
+    expect(loadGatewayConfig({ NODE_ENV: 'production', HUB_LINK_SECRET: 'a-long-enough-secret-value', INBOX_TOKEN_KEYS: `k1=${'s'.repeat(32)}` }).HUB_LINK_SECRET).toBe('a-long-enough-secret-value');
   });
 });
 
@@ -26,8 +26,8 @@ describe('channel summaries (the router rule)', () => {
     expect(channelSummaries([
       { channel: 'sms', address: '+15005550006', verified: true, opted_out: true, undeliverable: false },
       { channel: 'email', address: 'a@example.com', verified: false, opted_out: false, undeliverable: true },
-    ]).map((c) => [c.channel, c.available, c.reason])).toEqual([['sms', false, 'opted_out'], ['email', false, 'undeliverable']]);
-    expect(channelSummaries([]).map((c) => c.reason)).toEqual(['no_phone', 'no_email']);
+    ]).map((c) => [c.channel, c.available, c.reason])).toEqual([['sms', false, 'opted_out'], ['email', false, 'undeliverable'], ['inapp', false, 'no_inbox']]);
+    expect(channelSummaries([]).map((c) => c.reason)).toEqual(['no_phone', 'no_email', 'no_inbox']);
   });
 });
 

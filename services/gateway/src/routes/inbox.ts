@@ -76,17 +76,19 @@ export function registerInboxRoutes(app: FastifyInstance, deps: InboxRouteDeps):
     schema: { tags, security: [], summary: 'Unread and unseen counts of the user\'s inbox', querystring: z.object(tokenQuery), response: { 200: countsSchema, ...inboxErrors } },
   }, async (request) => counts(deps.prisma, request.inboxUser!.id));
 
-  r.post('/v1/inbox/items/:itemId/:action', {
+  r.post('/v1/inbox/items/:itemId/mark', {
     onRequest,
     schema: {
-      tags, security: [], summary: 'Mark one item seen, read, unread, archived or unarchived (reading cancels pending escalations)',
-      params: z.object({ itemId: z.uuid(), action: z.enum(MARK_ACTIONS) }), querystring: z.object(tokenQuery),
+      tags, security: [], summary: 'Mark one item seen, read, unread, archived or unarchived (reading or archiving cancels pending escalations)',
+      params: z.object({ itemId: z.uuid() }), querystring: z.object(tokenQuery),
+      body: z.strictObject({ action: z.enum(MARK_ACTIONS) }),
       response: { 200: itemSchema, ...inboxErrors },
     },
   }, async (request, reply) => {
-    const [item] = await markItems(deps.prisma, { userId: request.inboxUser!.id, action: request.params.action, now: deps.clock.now(), itemId: request.params.itemId });
+    const { action } = request.body;
+    const [item] = await markItems(deps.prisma, { userId: request.inboxUser!.id, action, now: deps.clock.now(), itemId: request.params.itemId });
     if (!item) return sendError(reply, 404, 'item_not_found', 'no such item in this inbox');
-    marked.inc({ action: request.params.action });
+    marked.inc({ action });
     return item;
   });
 
@@ -112,7 +114,7 @@ export function registerInboxRoutes(app: FastifyInstance, deps: InboxRouteDeps):
       description: 'text/event-stream: `item` events (id = the item sequence; resume with Last-Event-ID, or ?lastEventId= on the first connection), `counts` and `state` events.',
       querystring: z.object({ ...tokenQuery, lastEventId: seqSchema.optional() }),
       headers: z.object({ 'last-event-id': z.string().max(30).optional() }).passthrough(),
-      response: { 400: errorSchema, 401: errorSchema, 404: errorSchema },
+      response: { 200: z.string().describe('text/event-stream'), 400: errorSchema, 401: errorSchema, 404: errorSchema },
     },
   }, async (request, reply) => {
     const header = request.headers['last-event-id'];

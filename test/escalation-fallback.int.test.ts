@@ -1,7 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '@hub/testkit';
-import { signInboxToken } from '@hub/gateway';
-import { startHub, TEST_INBOX_KEY, type TestHub } from './support/hub.ts';
+import { startHub, type TestHub } from './support/hub.ts';
 import { seedUser, uniqueEmail } from './support/seed.ts';
 import { spawnService, type ServiceProcess } from './support/processes.ts';
 

@@ -1,3 +1,4 @@
+/* global document, window, EventSource */
 /*
  * A tiny embeddable inbox client for the Notification Hub (plain JS, no framework, no build).
  *

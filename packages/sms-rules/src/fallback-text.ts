@@ -1,5 +1,6 @@
 import { stringifyValue } from './template-values.ts';
 import { characterCount } from './templates.ts';
+import { findLinks } from './links.ts';
 
 /**
  * A readable message for an event type that has no template, built from the payload:
@@ -10,7 +11,9 @@ import { characterCount } from './templates.ts';
  *    Key fields are the first MAX_FIELDS top-level fields with a text form, skipping ids
  *    (`id`, `*_id`, `*Id`), which mean nothing to a person.
  * The result is cut to `maxLength` characters (default 320, two GSM-7 segments) with a
- * GSM-7 "..." so that the cut itself never forces UCS-2. Always non-empty.
+ * GSM-7 "..." so that the cut itself never forces UCS-2. Always non-empty. Links survive
+ * the cut: when the text is too long, the words are cut and the links that follow the cut
+ * point are kept whole after the "..." (as many as fit), so a trailing link still works.
  */
 
 const TITLE_KEYS = ['title', 'subject'] as const;
@@ -40,7 +43,33 @@ export function fallbackText(
     const fields = keyFields(data);
     text = fields.length > 0 ? `${label}: ${fields.join(', ')}` : label;
   }
-  return truncate(text, Math.max(options.maxLength ?? DEFAULT_MAX_LENGTH, ELLIPSIS.length + 1));
+  return cutKeepingLinks(text, Math.max(options.maxLength ?? DEFAULT_MAX_LENGTH, ELLIPSIS.length + 1));
+}
+
+/** truncate, except that links beyond the cut are moved whole after the "..." when they fit. */
+function cutKeepingLinks(text: string, maxLength: number): string {
+  if (characterCount(text) <= maxLength) return text;
+  const cut = truncate(text, maxLength);
+  const kept = cut.length - ELLIPSIS.length;
+  const lost = findLinks(text).filter((l) => l.end > kept);
+  if (lost.length === 0) return cut;
+  // Drop the links' text from the prose, then give the links the room they need.
+  let prose = text;
+  for (const l of [...lost].sort((a, b) => b.start - a.start)) prose = prose.slice(0, l.start) + prose.slice(l.end);
+  prose = prose.replace(/[ \t]{2,}/g, ' ').trimEnd();
+  const links: string[] = [];
+  let room = maxLength - ELLIPSIS.length - 1; // at least one character of prose
+  for (const l of lost) {
+    const need = characterCount(l.url) + 1;
+    if (need > room) break;
+    links.push(l.url);
+    room -= need;
+  }
+  if (links.length === 0) return cut;
+  const suffix = ` ${links.join(' ')}`;
+  const proseRoom = maxLength - characterCount(suffix);
+  const head = characterCount(prose) <= proseRoom ? prose : truncate(prose, proseRoom);
+  return head + suffix;
 }
 
 /** "task.due_soon" → "Task due soon"; "billingInvoicePaid" → "Billing invoice paid". */

@@ -17,10 +17,18 @@ export const FOOTER_SEPARATOR = '\n';
 export const FOOTER_POLICIES = ['always', 'first', 'never'] as const;
 export type FooterPolicy = (typeof FOOTER_POLICIES)[number];
 
-const ALREADY_HAS_OPT_OUT = /\breply\s+stop\b/i;
+/**
+ * Wording that already tells the reader how to opt out: "Reply STOP", "Text STOP", "Send
+ * STOP…", or "STOP to unsubscribe / opt out / end / cancel / quit" (the seeded welcome
+ * text: "Reply HELP for help, STOP to unsubscribe.").
+ */
+const ALREADY_HAS_OPT_OUT = [
+  /\b(?:reply|text|txt|send|respond)(?:\s+with)?\s+["'“]?stop\b/i,
+  /\bstop["'”]?\s+to\s+(?:unsubscribe|opt[\s-]?out|end|cancel|quit|stop)\b/i,
+];
 
 export function hasOptOutInstruction(text: string): boolean {
-  return ALREADY_HAS_OPT_OUT.test(text);
+  return ALREADY_HAS_OPT_OUT.some((re) => re.test(text));
 }
 
 export function withOptOutFooter(text: string): string {

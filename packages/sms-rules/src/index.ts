@@ -12,3 +12,4 @@ export * from './retry-policy.ts';
 export * from './status.ts';
 export * from './links.ts';
 export * from './footer.ts';
+export * from './rate-limit.ts';

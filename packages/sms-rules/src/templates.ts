@@ -7,10 +7,12 @@ import { lookupVar, stringifyValue } from './template-values.ts';
  *   digits and underscores, starting with a letter or underscore, and may be a dotted path
  *   into nested objects (`{{task.name}}`). Anything else between braces is left as text.
  * - Rendering is one pass: a value that itself contains `{{x}}` is not expanded again.
- * - Every variable the template references must be supplied with a renderable value, and
- *   every `requiredVars` entry must be supplied and not blank, whether or not the template
- *   references it. Otherwise the result is `missing_vars`, never a message with a hole.
- *   (A referenced, non-required variable explicitly set to "" renders as "".)
+ * - Every `requiredVars` entry must be supplied and not blank, whether or not the template
+ *   references it; otherwise the result is `missing_vars`.
+ * - A referenced variable that is not required and has no renderable value: with
+ *   `missing: 'fail'` (the default, the email channel's rule) it is `missing_vars` too;
+ *   with `missing: 'empty'` (the seeds' SMS rule, `vars[key] || ""`) it renders as "", and
+ *   the spaces it leaves doubled are collapsed. SMS callers pass `'empty'`.
  * - The result is trimmed; a blank result is `empty`.
  * - `maxLength` counts characters (Unicode code points) of the final text, like the
  *   sms_templates.max_length column; null or undefined means no limit. Segment cost is a
@@ -30,6 +32,8 @@ export type RenderResult = { ok: true; text: string; usedVars: string[] } | { ok
 export interface RenderOptions {
   requiredVars?: readonly string[];
   maxLength?: number | null;
+  /** What a missing optional (not required) variable does: fail (default) or render as "". */
+  missing?: 'fail' | 'empty';
 }
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)\s*\}\}/g;
@@ -50,10 +54,15 @@ export function renderTemplate(
   const values = new Map<string, string>();
   const missing = new Set<string>();
 
+  const emptyOptional = options.missing === 'empty';
+  let blanks = false;
   for (const name of referenced) {
     const value = stringifyValue(lookupVar(vars, name));
-    if (value === undefined) missing.add(name);
-    else values.set(name, value);
+    if (value !== undefined) values.set(name, value);
+    else if (emptyOptional) {
+      values.set(name, '');
+      blanks = true;
+    } else missing.add(name);
   }
   for (const name of options.requiredVars ?? []) {
     const value = values.get(name) ?? stringifyValue(lookupVar(vars, name));
@@ -61,7 +70,10 @@ export function renderTemplate(
   }
   if (missing.size > 0) return { ok: false, error: { code: 'missing_vars', missing: [...missing] } };
 
-  const text = template.replace(PLACEHOLDER, (_whole, name: string) => values.get(name) ?? '').trim();
+  let text = template.replace(PLACEHOLDER, (_whole, name: string) => values.get(name) ?? '');
+  // An empty optional variable leaves "due  today" or "today ." behind: tidy only those gaps.
+  if (blanks) text = text.replace(/[ \t]{2,}/g, ' ').replace(/ +([.,;:!?])/g, '$1');
+  text = text.trim();
   if (text === '') return { ok: false, error: { code: 'empty' } };
 
   const maxLength = options.maxLength;

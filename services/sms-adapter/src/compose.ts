@@ -41,14 +41,19 @@ export async function composeMessage(
 ): Promise<Composed> {
   const { event, user } = args.delivery;
   const payload = (event.payload ?? {}) as Record<string, unknown>;
-  const vars: Record<string, unknown> = { ...payload, user_id: user.externalId, event_type: event.eventType };
-  const templateKey = templateKeyFor(event.eventType);
-  const template = await deps.templates.get(templateKey);
+  // An ad-hoc send (POST /v1/sends): its own text, or a template named by key with its vars.
+  const adhoc = adhocSend(event.eventType, payload);
+  const vars: Record<string, unknown> = { ...(adhoc ? adhoc.vars : payload), user_id: user.externalId, event_type: event.eventType };
+  const templateKey = adhoc ? adhoc.templateKey : templateKeyFor(event.eventType);
+  const template = templateKey === null ? null : await deps.templates.get(templateKey);
+  if (adhoc && templateKey !== null && !template) return { ok: false, code: 'template_not_found', message: `no active SMS template ${templateKey}` };
   let text: string;
   if (template) {
-    // max_length is checked below, once links are shortened.
+    // max_length is checked below, once links are shortened. A missing optional variable
+    // renders as "" (the seeds' rule); a missing required one fails the delivery.
     const rendered = renderTemplate(template.messageTemplate, vars, {
       requiredVars: Array.isArray(template.requiredVars) ? (template.requiredVars as string[]) : [],
+      missing: 'empty',
     });
     if (!rendered.ok) {
       const e = rendered.error;
@@ -59,6 +64,8 @@ export async function composeMessage(
       return { ok: false, code: `template_${e.code}`, message };
     }
     text = rendered.text;
+  } else if (adhoc?.text !== undefined) {
+    text = adhoc.text.trim();
   } else {
     text = fallbackText(event.eventType, payload);
   }
@@ -105,5 +112,30 @@ export function reuse(existing: Pick<SmsMessage, 'messageContent' | 'templateId'
     segments: existing.segments,
     encoding: existing.encoding,
     links: [],
+  };
+}
+
+/** Event type of ad-hoc sends (services/gateway routes/sends.ts). */
+export const ADHOC_SEND_TYPE = 'sms.send';
+
+interface AdhocSend {
+  text?: string;
+  templateKey: string | null;
+  vars: Record<string, unknown>;
+  rawNumber: boolean;
+}
+
+/** The `send` object of an ad-hoc send's payload, or null for any other event. */
+export function adhocSend(eventType: string, payload: Record<string, unknown>): AdhocSend | null {
+  if (eventType !== ADHOC_SEND_TYPE) return null;
+  const send = payload.send;
+  if (typeof send !== 'object' || send === null) return null;
+  const s = send as Record<string, unknown>;
+  const vars = typeof s.vars === 'object' && s.vars !== null ? (s.vars as Record<string, unknown>) : {};
+  return {
+    ...(typeof s.text === 'string' ? { text: s.text } : {}),
+    templateKey: typeof s.templateKey === 'string' ? s.templateKey : null,
+    vars,
+    rawNumber: s.rawNumber === true,
   };
 }

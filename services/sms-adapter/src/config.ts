@@ -33,6 +33,11 @@ export const smsAdapterEnv = z.object({
   /** Statements of each kind in flight at once. */
   SMS_DB_BATCH_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(2),
   SMS_PARTITIONS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(6),
+  /** Per-user SMS per rolling minute / hour (the seeds' 10 and 100, against SMS bombing); 0 disables a window. */
+  SMS_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(10_000).default(10),
+  SMS_RATE_LIMIT_PER_HOUR: z.coerce.number().int().min(0).max(100_000).default(100),
+  /** An over-limit message waits until the window has room (defer) or is skipped `rate_limited`. */
+  SMS_RATE_LIMIT_ACTION: z.enum(['defer', 'skip']).default('defer'),
 });
 
 export type SmsAdapterConfig = Omit<z.infer<typeof smsAdapterEnv>, 'SMS_ALLOWED_COUNTRIES'> & {

@@ -2,9 +2,10 @@ import type { PrismaClient } from '@hub/db';
 import type { Clock, DeliveryRequest, SmsStatusUpdate } from '@hub/contracts';
 import type { Logger } from '@hub/logger';
 import { ProviderError, type SmsProvider } from '@hub/sms-provider';
-import { isFinalSmsStatus, mapTwilioStatus, retryDecision, type SmsStatus } from '@hub/sms-rules';
+import { isFinalSmsStatus, mapTwilioStatus, retryDecision, type RateLimits, type SmsStatus } from '@hub/sms-rules';
+import { checkRateLimit } from './rate-limit.ts';
 import { capDayBounds, decidePolicy, effectiveTimezone } from './policy.ts';
-import { composeMessage, reuse } from './compose.ts';
+import { adhocSend, composeMessage, reuse } from './compose.ts';
 import { sendTiming, type SchedulingWindow } from './timing.ts';
 import { isHeldByProvider } from './held.ts';
 import type { HotPath } from './hot-path.ts';
@@ -29,6 +30,10 @@ export interface DeliverSettings {
   reconcileAfterMs: number;
   /** Lead times Twilio-native scheduling is used for (default TWILIO_SCHEDULING_WINDOW). */
   nativeSchedulingWindow?: SchedulingWindow | undefined;
+  /** Per-user limits per rolling minute / hour (SMS_RATE_LIMIT_PER_MINUTE/_HOUR); absent or 0: none. */
+  userRateLimits?: RateLimits | undefined;
+  /** What an over-limit message does (SMS_RATE_LIMIT_ACTION): wait for room (default) or be skipped `rate_limited`. */
+  rateLimitAction?: 'defer' | 'skip' | undefined;
 }
 
 export interface DeliverDeps {
@@ -102,11 +107,14 @@ export async function deliver(deps: DeliverDeps, request: DeliveryRequest): Prom
   const timezone = effectiveTimezone(prefs?.timezone, delivery.user.timezone);
   const day = capDayBounds(policyNow, timezone);
   const sentToday = await deps.hot.countSentInDay({ userId: delivery.userId, day, excludeId: existing?.id });
+  // A raw-number send (allowed by the operator) has no verified owner to ask: the number's
+  // opt-out, the allow-list, quiet hours and the limits still apply.
+  const rawNumber = delivery.user.externalId.startsWith('phone:') && adhocSend(delivery.event.eventType, (delivery.event.payload ?? {}) as Record<string, unknown>)?.rawNumber === true;
   const decision = decidePolicy({
     now: policyNow,
     eventType: delivery.event.eventType,
     priority: delivery.event.priority,
-    prefs: prefs ? { ...prefs, timezone } : null,
+    prefs: prefs ? { ...prefs, timezone, phoneVerified: prefs.phoneVerified || rawNumber } : null,
     sentToday,
     channelPreferences: delivery.channelPreferences,
     allowedCountries: settings.allowedCountries,
@@ -132,6 +140,25 @@ export async function deliver(deps: DeliverDeps, request: DeliveryRequest): Prom
       return 'deferred';
     case 'send':
       break;
+  }
+
+  // Per-user rate limits, counted from sms_messages (not in memory): one user's requests
+  // are keyed to one partition and handled one at a time, so the count is exact.
+  if (timing.mode === 'now' && settings.userRateLimits) {
+    const limited = await checkRateLimit(prisma, { userId: delivery.userId, now, limits: settings.userRateLimits, excludeId: existing?.id });
+    if (!limited.allowed) {
+      if (settings.rateLimitAction === 'skip') {
+        await markSkipped(prisma, delivery.id, 'rate_limited', `${limited.count} in the last ${limited.window}, limit ${limited.limit}`);
+        log.info({ window: limited.window }, 'delivery skipped: per-user rate limit');
+        return 'skipped';
+      }
+      await scheduleAgain(prisma, {
+        request, until: limited.until, topic: settings.selfTopic, kind: 'rate_limit', reason: 'deferred',
+        dedupeKey: `ratelimit:${delivery.id}:${limited.until.getTime()}:${request.requestedAt}`, now,
+      });
+      log.info({ until: limited.until, window: limited.window }, 'delivery deferred: per-user rate limit');
+      return 'deferred';
+    }
   }
 
   const phoneNumber = prefs!.phoneNumber!;

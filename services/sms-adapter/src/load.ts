@@ -12,7 +12,7 @@ export type LoadedDelivery = NotificationDelivery & {
 /** Timestamp columns of the loaded tables (JSON carries them as ISO strings). */
 const DATE_FIELDS = new Set([
   'deferredUntil', 'sentAt', 'deliveredAt', 'failedAt', 'createdAt', 'updatedAt', 'scheduledFor', 'occurredAt', 'publishedAt',
-  'routedAt', 'phoneVerifiedAt', 'optedOutAt', 'sendStartedAt', 'nextRetryAt',
+  'routedAt', 'phoneVerifiedAt', 'optedOutAt', 'sendStartedAt', 'nextRetryAt', 'providerSentAt',
 ]);
 
 const camel = (column: string) => column.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());

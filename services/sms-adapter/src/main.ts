@@ -32,6 +32,8 @@ await runService(infra.log, async () => {
       allowedCountries: config.SMS_ALLOWED_COUNTRIES,
       footer: config.SMS_OPT_OUT_FOOTER,
       reconcileAfterMs: config.SMS_RECONCILE_AFTER_MS,
+      userRateLimits: { perMinute: config.SMS_RATE_LIMIT_PER_MINUTE, perHour: config.SMS_RATE_LIMIT_PER_HOUR },
+      rateLimitAction: config.SMS_RATE_LIMIT_ACTION,
     },
   });
   infra.log.info({ allowedCountries: config.SMS_ALLOWED_COUNTRIES, allowedCountriesFrom: config.allowedCountriesFrom }, 'sms-adapter started');

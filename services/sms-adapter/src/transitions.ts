@@ -37,7 +37,7 @@ export async function scheduleAgain(
     request: DeliveryRequest;
     until: Date;
     topic: string;
-    kind: 'quiet_hours' | 'sms_retry' | 'reconcile' | 'scheduled_send';
+    kind: 'quiet_hours' | 'sms_retry' | 'reconcile' | 'scheduled_send' | 'rate_limit';
     reason: DeliveryRequest['reason'];
     dedupeKey: string;
     now: Date;

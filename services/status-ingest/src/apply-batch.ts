@@ -113,12 +113,15 @@ async function writeFolded(deps: ApplyDeps, folded: Folded[]): Promise<Set<strin
           ${changes.map((f) => f.row.id)}::uuid[], ${changes.map((f) => f.row.status)}::text[], ${changes.map((f) => f.row.attempt_count)}::int[],
           ${changes.map((f) => f.last!.status)}::text[], ${changes.map((f) => f.last!.update.status)}::text[], ${changes.map((f) => f.last!.update.sid)}::text[],
           ${changes.map((f) => f.last!.update.errorCode)}::int[], ${changes.map((f) => f.last!.update.errorMessage)}::text[],
-          ${changes.map((f) => deliveryStatusFor(f.last!.status))}::text[], ${changes.map((f) => f.sent)}::boolean[], ${changes.map((f) => f.delivered)}::boolean[]
-        ) AS t(id, observed, attempt, status, twilio_status, sid, error_code, error_message, delivery_status, set_sent, set_delivered)
+          ${changes.map((f) => deliveryStatusFor(f.last!.status))}::text[], ${changes.map((f) => f.sent)}::boolean[], ${changes.map((f) => f.delivered)}::boolean[],
+          ${changes.map((f) => f.last!.update.receivedAt)}::timestamptz[]
+        ) AS t(id, observed, attempt, status, twilio_status, sid, error_code, error_message, delivery_status, set_sent, set_delivered, received_at)
       ), m AS (
         UPDATE sms_messages s
            SET status = i.status::sms_status, twilio_status = i.twilio_status, twilio_error_code = i.error_code, twilio_error_message = i.error_message,
-               sent_at = CASE WHEN i.set_sent THEN ${now}::timestamptz ELSE s.sent_at END,
+               -- sent_at is Twilio's acceptance (set by the adapter); the callback's own time apart.
+               sent_at = CASE WHEN i.set_sent THEN COALESCE(s.sent_at, ${now}::timestamptz) ELSE s.sent_at END,
+               provider_sent_at = CASE WHEN i.set_sent THEN COALESCE(s.provider_sent_at, i.received_at) ELSE s.provider_sent_at END,
                delivered_at = CASE WHEN i.set_delivered THEN ${now}::timestamptz ELSE s.delivered_at END,
                updated_at = now()
           FROM input i
@@ -127,7 +130,7 @@ async function writeFolded(deps: ApplyDeps, folded: Folded[]): Promise<Set<strin
       ), d AS (
         UPDATE notification_deliveries d
            SET status = m.delivery_status::delivery_status, external_id = m.sid,
-               sent_at = CASE WHEN m.delivery_status = 'sent' THEN ${now}::timestamptz ELSE d.sent_at END,
+               sent_at = CASE WHEN m.delivery_status = 'sent' THEN COALESCE(d.sent_at, ${now}::timestamptz) ELSE d.sent_at END,
                delivered_at = CASE WHEN m.delivery_status = 'delivered' THEN ${now}::timestamptz ELSE d.delivered_at END,
                updated_at = now()
           FROM m WHERE d.id = m.notification_delivery_id

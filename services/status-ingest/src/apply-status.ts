@@ -25,6 +25,8 @@ interface MessageRow {
   event_id: string | null;
   event_type: string | null;
   priority: string;
+  sent_at: Date | null;
+  provider_sent_at: Date | null;
 }
 
 export type ApplyOutcome = 'applied' | 'ignored' | 'replay' | 'unrecognised_status' | 'stale_attempt' | 'unknown_message' | 'retry_scheduled' | 'opted_out';
@@ -44,7 +46,7 @@ export async function applyStatus(deps: ApplyDeps, update: SmsStatusUpdate): Pro
   return deps.prisma.$transaction(async (tx) => {
     const rows = await tx.$queryRaw<MessageRow[]>`
       SELECT m.id::text, m.user_id::text, m.phone_number, m.status::text AS status, m.twilio_sid, m.attempt_count, m.max_attempts,
-             m.notification_delivery_id::text, d.event_id, e.event_type, m.priority::text AS priority
+             m.notification_delivery_id::text, d.event_id, e.event_type, m.priority::text AS priority, m.sent_at, m.provider_sent_at
         FROM sms_messages m
         LEFT JOIN notification_deliveries d ON d.id = m.notification_delivery_id
         LEFT JOIN notification_events e ON e.id = d.event_id
@@ -112,7 +114,8 @@ export async function applyStatus(deps: ApplyDeps, update: SmsStatusUpdate): Pro
       twilioSid: update.sid,
       twilioErrorCode: update.errorCode,
       twilioErrorMessage: update.errorMessage,
-      ...(incoming === 'sent' ? { sentAt: now } : {}),
+      // sent_at is Twilio's acceptance (set by the adapter) and is kept; the callback's own time apart.
+      ...(incoming === 'sent' ? { ...(msg.sent_at ? {} : { sentAt: now }), ...(msg.provider_sent_at ? {} : { providerSentAt: new Date(update.receivedAt) }) } : {}),
       ...(incoming === 'delivered' ? { deliveredAt: now } : {}),
     };
 

@@ -102,17 +102,21 @@ export async function routeEvent(deps: FanOutDeps, message: ConsumedMessage<Noti
 
   let cursor = '00000000-0000-0000-0000-000000000000';
   let total = 0;
+  let written = 0;
   for (;;) {
     const recipients = await loadRecipients(deps.prisma, event, cursor, deps.chunkSize);
     if (recipients.length === 0) break;
-    total += await writeAndPublish(deps, [{ event, correlationId, recipients }]);
+    const chunk = await writeAndPublish(deps, [{ event, correlationId, recipients }]);
+    total += chunk.published;
+    written += chunk.written.get(event.id) ?? 0;
     cursor = recipients[recipients.length - 1]!.user_id;
     failpoint('router.after_chunk');
     await heartbeat();
     if (event.targetUserId || recipients.length < deps.chunkSize) break;
   }
-  await markRouted(deps, [event.id]);
-  log.info({ eventType: event.type, published: total, broadcast: !event.targetUserId }, 'event routed');
+  const note = written > 0 ? null : event.targetUserId ? (await unknownTargets(deps.prisma, [event.targetUserId])).size > 0 ? 'unknown_user' : 'no_subscription' : 'no_subscribers';
+  await markRouted(deps, [{ id: event.id, deliveries: written, note }]);
+  log.info({ eventType: event.type, published: total, broadcast: !event.targetUserId, deliveries: written, ...(note ? { note } : {}) }, 'event routed');
 }
 
 /** Events for one target user each, routed together: four statements and one publish for the lot. */
@@ -130,13 +134,34 @@ async function routeTargeted(deps: FanOutDeps, messages: ConsumedMessage<Notific
     const recipients = byEvent.get(m.value.id);
     return recipients ? [{ event: m.value, correlationId: correlationOf(m), recipients }] : [];
   });
-  const published = await writeAndPublish(deps, items);
-  await markRouted(deps, events.map((e) => e.id));
+  const { published, written } = await writeAndPublish(deps, items);
+  const nobody = events.filter((e) => !written.get(e.id));
+  const unknown = nobody.length === 0 ? new Set<string>() : await unknownTargets(deps.prisma, nobody.map((e) => e.targetUserId!));
+  await markRouted(deps, events.map((e) => {
+    const n = written.get(e.id) ?? 0;
+    return { id: e.id, deliveries: n, note: n > 0 ? null : unknown.has(e.targetUserId!) ? 'unknown_user' : 'no_subscription' };
+  }));
   deps.log.info({ events: events.length, published }, 'targeted events routed');
 }
 
-async function markRouted(deps: FanOutDeps, eventIds: string[]): Promise<void> {
-  await deps.prisma.$executeRaw`UPDATE notification_events SET routed_at = ${deps.clock.now()} WHERE id = ANY(${eventIds}::text[])`;
+/**
+ * Records that events were routed, with how many deliveries each got and, for none, why:
+ * unknown_user (the target is not a recipient), no_subscription (the target has no active
+ * subscription to the type), no_subscribers (a broadcast nobody subscribes to). A redelivered
+ * event counts its rows again (they exist), so the figures are the same.
+ */
+async function markRouted(deps: FanOutDeps, routed: { id: string; deliveries: number; note: string | null }[]): Promise<void> {
+  await deps.prisma.$executeRaw`
+    UPDATE notification_events e SET routed_at = ${deps.clock.now()}, routed_deliveries = t.n, routing_note = t.note
+      FROM unnest(${routed.map((r) => r.id)}::text[], ${routed.map((r) => r.deliveries)}::int[], ${routed.map((r) => r.note)}::text[]) AS t(id, n, note)
+     WHERE e.id = t.id`;
+}
+
+/** Which of these external ids are no recipient of the hub. */
+async function unknownTargets(prisma: PrismaClient, externalIds: string[]): Promise<Set<string>> {
+  const known = await prisma.$queryRaw<{ external_id: string }[]>`SELECT external_id FROM users WHERE external_id = ANY(${externalIds}::text[])`;
+  const have = new Set(known.map((k) => k.external_id));
+  return new Set(externalIds.filter((x) => !have.has(x)));
 }
 
 async function loadRecipients(prisma: PrismaClient, event: NotificationEvent, afterUserId: string, limit: number): Promise<RecipientRow[]> {
@@ -158,7 +183,13 @@ interface Routed {
   recipients: RecipientRow[];
 }
 
-async function writeAndPublish(deps: FanOutDeps, items: Routed[]): Promise<number> {
+/** Published: requests sent now; written: delivery rows planned per event (what routing_deliveries records). */
+interface Written {
+  published: number;
+  written: Map<string, number>;
+}
+
+async function writeAndPublish(deps: FanOutDeps, items: Routed[]): Promise<Written> {
   const eventIds: string[] = [];
   const userIds: string[] = [];
   const channels: string[] = [];
@@ -188,7 +219,9 @@ async function writeAndPublish(deps: FanOutDeps, items: Routed[]): Promise<numbe
       }
     }
   }
-  if (userIds.length === 0) return 0;
+  const written = new Map<string, number>();
+  for (const id of eventIds) written.set(id, (written.get(id) ?? 0) + 1);
+  if (userIds.length === 0) return { published: 0, written };
   await deps.prisma.$executeRaw`
     INSERT INTO notification_deliveries (event_id, user_id, channel, channel_identifier, status, skip_reason)
     SELECT t.event_id, t.user_id, t.channel, t.identifier, t.status::delivery_status, t.reason
@@ -235,5 +268,5 @@ async function writeAndPublish(deps: FanOutDeps, items: Routed[]): Promise<numbe
         };
       }),
     )));
-  return pending.length;
+  return { published: pending.length, written };
 }

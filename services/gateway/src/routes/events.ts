@@ -13,11 +13,30 @@ export const eventInputSchema = notificationEventSchema.extend({
   occurredAt: notificationEventSchema.shape.occurredAt.optional(),
 });
 
+const reachSchema = z.object({
+  deliveries: z.number().int().describe('subscribed channels as subscriptions stand now: one delivery each (a channel the recipient cannot use is a skipped one; with a routing policy they are tried one at a time)'),
+  channels: z.array(z.string()),
+  reason: z.enum(['unknown_user', 'no_subscription']).nullable().describe('why it reaches nobody: the target is no recipient, or has no active subscription to this type'),
+}).describe('targeted events only: whom the event reaches; the router records its own count and reason on the event (GET /v1/events/:id)');
+
 const acceptedSchema = z.object({
   id: z.string(),
   status: z.enum(['accepted', 'duplicate']),
   acceptedAt: z.string(),
+  reach: reachSchema.optional(),
 });
+
+/** Whom a targeted event reaches, from the target's active subscription to the type. */
+async function reachOf(prisma: PrismaClient, targetUserId: string, eventType: string): Promise<z.infer<typeof reachSchema>> {
+  const rows = await prisma.$queryRaw<{ user_id: string; channels: string[] | null }[]>`
+    SELECT u.id::text AS user_id, s.channels FROM users u
+      LEFT JOIN notification_subscriptions s ON s.user_id = u.id AND s.event_type = ${eventType} AND s.active
+     WHERE u.external_id = ${targetUserId}`;
+  const row = rows[0];
+  if (!row) return { deliveries: 0, channels: [], reason: 'unknown_user' };
+  const channels = [...new Set(row.channels ?? [])];
+  return { deliveries: channels.length, channels, reason: channels.length === 0 ? 'no_subscription' : null };
+}
 
 const batchResultSchema = z.object({
   id: z.string().nullable().describe('the event id (null only for a rejected event without a usable id)'),
@@ -255,7 +274,8 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRouteDeps):
     if (outcome.kind === 'conflict') return sendError(reply, 409, 'idempotency_key_reused', `event id ${request.body.id} was already used for a different event`);
     if (outcome.kind === 'unstorable') return sendError(reply, 400, 'event_unstorable', outcome.message);
     if (outcome.kind === 'duplicate') void reply.header('idempotent-replayed', 'true');
-    return reply.code(202).send({ id: request.body.id, status: outcome.kind, acceptedAt: outcome.acceptedAt.toISOString() });
+    const reach = request.body.targetUserId ? await reachOf(deps.prisma, request.body.targetUserId, request.body.type) : undefined;
+    return reply.code(202).send({ id: request.body.id, status: outcome.kind, acceptedAt: outcome.acceptedAt.toISOString(), ...(reach ? { reach } : {}) });
   });
 
   r.post('/v1/events/batch', {

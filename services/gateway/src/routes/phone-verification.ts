@@ -156,7 +156,7 @@ export function registerPhoneVerificationRoutes(app: FastifyInstance, deps: Phon
     try {
       await deps.prisma.$transaction(async (tx) => {
         const verified = { phoneNumber: phone, phoneVerified: true, phoneVerifiedAt: now };
-        await tx.userSmsPreferences.upsert({ where: { userId: user.id }, create: { userId: user.id, ...verified }, update: verified });
+        await tx.userSmsPreferences.upsert({ where: { userId: user.id }, create: { userId: user.id, ...app.recipientDefaults, ...verified }, update: verified });
         await tx.notificationSubscription.upsert({
           where: { userId_eventType: { userId: user.id, eventType: 'user.welcome' } },
           create: { userId: user.id, eventType: 'user.welcome', channels: ['sms'], active: true },

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { RecipientDefaults } from '../recipient-defaults.ts';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { recordOptIn, recordOptOut, type PrismaClient, type UserSmsPreferences } from '@hub/db';
@@ -46,8 +47,9 @@ const DEFAULTS = {
   quietHoursStart: null, quietHoursEnd: null, timezone: null, dailySmsLimit: 10, optedOut: false, optedOutAt: null, optOutReason: null,
 } as const;
 
-function toPrefsView(p: UserSmsPreferences | null): z.infer<typeof prefsView> {
-  if (!p) return { ...DEFAULTS };
+/** The stored preferences, or — none stored yet — what the gateway would create (the recipient defaults). */
+function toPrefsView(p: UserSmsPreferences | null, defaults?: RecipientDefaults): z.infer<typeof prefsView> {
+  if (!p) return { ...DEFAULTS, ...defaults };
   return {
     phoneNumber: p.phoneNumber, phoneVerified: p.phoneVerified, phoneVerifiedAt: iso(p.phoneVerifiedAt),
     taskReminders: p.taskReminders, dailyBriefSms: p.dailyBriefSms, urgentAlerts: p.urgentAlerts,
@@ -76,7 +78,7 @@ export function registerSmsPreferenceRoutes(app: FastifyInstance, deps: { prisma
   }, async (request, reply) => {
     const user = await userWithPrefs(request.params.externalId);
     if (!user) return sendError(reply, 404, 'user_not_found', 'no such user');
-    return toPrefsView(user.smsPreferences);
+    return toPrefsView(user.smsPreferences, app.recipientDefaults);
   });
 
   r.patch(base, {
@@ -88,14 +90,14 @@ export function registerSmsPreferenceRoutes(app: FastifyInstance, deps: { prisma
   }, async (request, reply) => {
     const user = await userWithPrefs(request.params.externalId);
     if (!user) return sendError(reply, 404, 'user_not_found', 'no such user');
-    const current = toPrefsView(user.smsPreferences);
+    const current = toPrefsView(user.smsPreferences, app.recipientDefaults);
     const start = request.body.quietHoursStart === undefined ? current.quietHoursStart : request.body.quietHoursStart;
     const end = request.body.quietHoursEnd === undefined ? current.quietHoursEnd : request.body.quietHoursEnd;
     const problem = quietHoursProblem(start, end);
     if (problem) return sendError(reply, 400, 'invalid_quiet_hours', problem, { fields: [{ field: 'body.quietHoursStart', message: problem }] });
     const prefs = await deps.prisma.userSmsPreferences.upsert({
       where: { userId: user.id },
-      create: { userId: user.id, ...request.body },
+      create: { userId: user.id, ...app.recipientDefaults, ...request.body },
       update: request.body,
     });
     return toPrefsView(prefs);

@@ -11,6 +11,7 @@ export interface TemplateShape {
 }
 
 export type TemplateProblem =
+  | { code: 'blank_template'; message: string }
   | { code: 'unknown_required_vars'; message: string; vars: string[] }
   | { code: 'template_too_long'; message: string; length: number; maxLength: number };
 
@@ -19,6 +20,7 @@ export type TemplateProblem =
  * (placeholders removed) already fits max_length. Null when fine.
  */
 export function templateProblem(t: TemplateShape): TemplateProblem | null {
+  if (t.text.trim() === '') return { code: 'blank_template', message: 'the template is blank: it would fail every send' };
   const used = new Set(extractTemplateVars(t.text));
   const unknown = t.requiredVars.filter((v) => !used.has(v));
   if (unknown.length > 0) {
@@ -48,6 +50,8 @@ export type PreviewResult = { ok: true; preview: Preview } | { ok: false; error:
  * length), max_length checked on that text as the adapter checks it.
  */
 export function previewTemplate(t: { text: string; requiredVars?: string[]; maxLength?: number | null }, vars: Record<string, unknown>, publicBaseUrl: string): PreviewResult {
+  // Stricter than a send on purpose: every placeholder without a sample value is reported
+  // (missing_vars), so an author sees each hole; a send renders a missing optional one as "".
   const rendered = renderTemplate(t.text, vars, { requiredVars: t.requiredVars ?? [] });
   if (!rendered.ok) return rendered;
   const link = `${publicBaseUrl.replace(/\/$/, '')}/l/${'x'.repeat(MIN_SHORT_CODE_LENGTH)}`;

@@ -17,7 +17,7 @@ const varsSchema = z.record(z.string(), z.unknown()).default({});
 const fields = {
   name: z.string().min(1).max(255),
   description: z.string().max(2000).nullable(),
-  text: z.string().min(1).max(MAX_TEMPLATE_LENGTH).describe('the message with {{var}} placeholders'),
+  text: z.string().min(1).max(MAX_TEMPLATE_LENGTH).refine((t) => t.trim() !== '', 'must not be blank: a whitespace-only template would fail every send').describe('the message with {{var}} placeholders'),
   requiredVars: z.array(varName).max(50).refine((v) => new Set(v).size === v.length, 'required vars must be distinct'),
   maxLength: z.number().int().min(1).max(MAX_TEMPLATE_LENGTH),
   sampleVars: z.record(z.string(), z.unknown()).describe('example values (sms_templates.template_vars)'),

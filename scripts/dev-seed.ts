@@ -30,7 +30,7 @@ export async function ensureDevApiKey(prisma: PrismaClient, file: string): Promi
 
 /**
  * A demo recipient on the sandbox's always-valid test number and a verified email address
- * (the email sandbox accepts any), subscribed to common types on both channels.
+ * (the email sandbox accepts any), subscribed to common types on sms, email and in-app.
  */
 export async function seedDemo(prisma: PrismaClient): Promise<void> {
   const user = await prisma.user.upsert({
@@ -52,8 +52,8 @@ export async function seedDemo(prisma: PrismaClient): Promise<void> {
     await prisma.notificationSubscription.upsert({
       where: { userId_eventType: { userId: user.id, eventType } },
       // Demo databases seeded before email existed get the email channel too.
-      update: { channels: ['sms', 'email'] },
-      create: { userId: user.id, eventType, channels: ['sms', 'email'] },
+      update: { channels: ['sms', 'email', 'inapp'] },
+      create: { userId: user.id, eventType, channels: ['sms', 'email', 'inapp'] },
     });
   }
 }

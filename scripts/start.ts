@@ -5,7 +5,7 @@
  *  - PostgreSQL from DATABASE_URL (default: the local server), created and migrated;
  *  - the Twilio sandbox when TWILIO_ACCOUNT_SID is not set;
  *  - the email sandbox (SMTP + a web inbox + SendGrid-format webhooks) when SMTP_HOST is not set;
- *  - the six services as child processes.
+ *  - the seven services as child processes (the in-app inbox: its example page is printed).
  * Ctrl-C stops everything it started.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -16,6 +16,7 @@ import { startKafka, type KafkaBroker } from '@hub/kafka-local';
 import { createLogger } from '@hub/logger';
 import { createTwilioSandbox, type TwilioSandbox } from '@hub/twilio-sandbox';
 import { createEmailSandbox, type EmailSandbox } from '@hub/email-sandbox';
+import { signInboxToken } from '@hub/gateway';
 import { devSecret, ensureDevApiKey, seedDemo } from './dev-seed.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -27,7 +28,7 @@ const statusPort = Number(env.STATUS_INGEST_PORT ?? 3002);
 /** GET /metrics of the services without an HTTP API of their own. */
 const metricsPorts = {
   router: Number(env.ROUTER_METRICS_PORT ?? 3003), 'sms-adapter': Number(env.SMS_ADAPTER_METRICS_PORT ?? 3004), scheduler: Number(env.SCHEDULER_METRICS_PORT ?? 3005),
-  'email-adapter': Number(env.EMAIL_ADAPTER_METRICS_PORT ?? 3006),
+  'email-adapter': Number(env.EMAIL_ADAPTER_METRICS_PORT ?? 3006), 'inapp-adapter': Number(env.INAPP_ADAPTER_METRICS_PORT ?? 3007),
 };
 const children: { name: string; proc: ChildProcess }[] = [];
 let broker: KafkaBroker | null = null;
@@ -109,12 +110,17 @@ try {
   await seedDemo(prisma);
   await prisma.$disconnect();
 
+  const inboxKeys = env.INBOX_TOKEN_KEYS ?? `dev=${devSecret(path.join(root, '.cache/dev-inbox-secret'))}`;
+  const [inboxKid, ...inboxSecret] = inboxKeys.split(',')[0]!.split('=');
+  const inboxToken = signInboxToken({ kid: inboxKid!.trim(), secret: inboxSecret.join('=').trim() }, 'demo-user');
   const common = {
     ...env,
     ...twilio,
     ...email,
     // The gateway verifies the unsubscribe links the email-adapter signs: one secret for both.
     HUB_LINK_SECRET: env.HUB_LINK_SECRET ?? devSecret(path.join(root, '.cache/dev-link-secret')),
+    // The key your backend would sign end-user inbox tokens with (docs/inbox.md).
+    INBOX_TOKEN_KEYS: inboxKeys,
     KAFKA_BROKERS: brokers,
     DATABASE_URL: databaseUrl,
     LOG_PRETTY: env.LOG_PRETTY ?? (process.stdout.isTTY ? '1' : '0'),
@@ -127,6 +133,7 @@ try {
     ['scheduler', { METRICS_PORT: String(metricsPorts.scheduler) }],
     ['sms-adapter', { METRICS_PORT: String(metricsPorts['sms-adapter']) }],
     ['email-adapter', { METRICS_PORT: String(metricsPorts['email-adapter']) }],
+    ['inapp-adapter', { METRICS_PORT: String(metricsPorts['inapp-adapter']) }],
     ['router', { METRICS_PORT: String(metricsPorts.router) }],
     ['gateway', { PORT: String(gatewayPort) }],
   ];
@@ -160,6 +167,7 @@ try {
 Notification hub is running.
   gateway        ${gatewayUrl}   (OpenAPI: ${gatewayUrl}/docs)
   console        ${gatewayUrl}/console   (log in with the API key below)
+  inbox          ${gatewayUrl}/inbox-example?token=${encodeURIComponent(inboxToken)}   (demo-user's in-app inbox, live)
   status-ingest  ${statusUrl}
   metrics        ${gatewayUrl}/metrics, ${statusUrl}/metrics, ${Object.entries(metricsPorts).map(([n, p]) => `${n} :${p}`).join(', ')}
   kafka          ${brokers}
@@ -168,11 +176,11 @@ Notification hub is running.
   API key        ${apiKey}   (admin + events; saved in .cache/dev-api-key)
 
 Publish an event for the demo user (SMS +15005550006 and demo-user@example.com, both verified,
-subscribed to task.reminder on both channels):
+subscribed to task.reminder on sms, email and in-app; keep the inbox page above open to see it arrive):
 
 ${example}
 
-Then watch both deliveries (channel sms and email) reach "delivered":
+Then watch the deliveries (channels sms, email and inapp) reach "delivered":
   curl -s ${gatewayUrl}/v1/deliveries?userId=demo-user -H 'authorization: Bearer ${apiKey}'
 ${emailSandbox ? `and read the email as sent: ${emailSandbox.url}
 ` : ''}

@@ -70,6 +70,7 @@ describe('escalation (manual clock)', () => {
     clock.advance((T - 5) * 1000);
     await readItem('esc-read', 'esc-read-1');
     expect((await jobs('esc-read-1')).map((j) => `${j.channel}:${j.status}`)).toEqual(['email:cancelled', 'sms:cancelled']);
+    expect((await hub.gateway.inject({ method: 'GET', url: '/metrics' })).body).toMatch(/hub_inbox_escalations_cancelled_total(\{[^}]*\})? 2\b/);
     clock.advance((T2 + 60) * 1000);
     await new Promise((r) => setTimeout(r, 600)); // several scheduler polls with the clock past both steps
     expect(await channelsOf('esc-read-1')).toEqual({ inapp: 'delivered' });

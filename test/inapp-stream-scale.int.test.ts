@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signInboxToken } from '@hub/gateway';
+import { waitFor } from '@hub/testkit';
 import { startHub, TEST_INBOX_KEY, type TestHub } from './support/hub.ts';
 import { openSse, type SseClient } from './inapp-sse-client.ts';
 
@@ -71,6 +72,8 @@ describe('inbox streams at scale', { timeout: 120_000 }, () => {
       singles.push(Math.max(...got.map((items) => items[1]!.at)) - t1);
     }
     singles.sort((a, b) => a - b);
-    console.log(`with ${streams.length} streams open, one event POST -> item on both of its user's streams: median ${Math.round(quantile(singles, 0.5))} ms, max ${Math.round(singles[singles.length - 1]!)} ms (5 events)`);
+    for (const { client } of streams.splice(0)) client.close();
+    await waitFor(async () => /hub_inbox_streams(\{[^}]*\})? 0\b/.test((await hub.gateway.inject({ method: 'GET', url: '/metrics' })).body) || null, { timeoutMs: 10_000, what: 'every stream closed' });
+    console.log(`with ${USERS * STREAMS_PER_USER} streams open, one event POST -> item on both of its user's streams: median ${Math.round(quantile(singles, 0.5))} ms, max ${Math.round(singles[singles.length - 1]!)} ms (5 events)`);
   });
 });

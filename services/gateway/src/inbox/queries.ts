@@ -128,13 +128,13 @@ function setClause(action: MarkAction, now: Date): Prisma.Sql {
  * a timeline row for each cancellation, and the announcement to every gateway's stream hub
  * (pg_notify, delivered at commit). Returns the changed items.
  */
-export async function markItems(prisma: PrismaClient, args: { userId: string; action: MarkAction; now: Date; itemId?: string; eventType?: string }): Promise<ItemView[]> {
+export async function markItems(prisma: PrismaClient, args: { userId: string; action: MarkAction; now: Date; itemId?: string; eventType?: string }): Promise<(ItemView & { escalationsCancelled: number })[]> {
   const { userId, action, now } = args;
   const which = args.itemId !== undefined
     ? Prisma.sql`AND id = ${args.itemId}::uuid`
     : Prisma.sql`${args.eventType !== undefined ? Prisma.sql`AND event_type = ${args.eventType}` : Prisma.empty} AND archived_at IS NULL`;
   const cancels = action === 'read' || action === 'archive';
-  const rows = await prisma.$queryRaw<(ItemRow & { delivery_id: string })[]>`
+  const rows = await prisma.$queryRaw<(ItemRow & { delivery_id: string; cancelled: number })[]>`
     WITH i AS (
       UPDATE inapp_items SET ${setClause(action, now)}, updated_at = now()
        WHERE user_id = ${userId}::uuid ${which}
@@ -155,6 +155,8 @@ export async function markItems(prisma: PrismaClient, args: { userId: string; ac
     ), n AS (
       SELECT pg_notify(${INBOX_CHANGE_CHANNEL}, json_build_object('k', 'state', 'u', ${userId}::text, 'a', ${action}::text, 'n', (SELECT count(*) FROM i))::text)
     )
-    SELECT i.*, i.notification_delivery_id::text AS delivery_id FROM i, n`;
-  return rows.map(itemView);
+    SELECT i.*, i.notification_delivery_id::text AS delivery_id,
+           (SELECT count(*)::int FROM j WHERE j.ref_id = i.notification_delivery_id::text) AS cancelled
+      FROM i, n`;
+  return rows.map((r) => ({ ...itemView(r), escalationsCancelled: r.cancelled }));
 }

@@ -41,6 +41,7 @@ const countsSchema = z.object({ total: z.number(), unread: z.number(), unseen: z
 export function registerInboxRoutes(app: FastifyInstance, deps: InboxRouteDeps): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const onRequest = inboxAuth({ prisma: deps.prisma, clock: deps.clock, settings: deps.auth });
+  const cancelled = new Counter({ name: 'hub_inbox_escalations_cancelled_total', help: 'Pending escalation steps cancelled because the end user read or archived the in-app item', registers: [deps.metrics] });
   const marked = new Counter({ name: 'hub_inbox_marks_total', help: 'Inbox items marked by end users, by action', labelNames: ['action'] as const, registers: [deps.metrics] });
 
   r.get('/v1/inbox/items', {
@@ -89,7 +90,9 @@ export function registerInboxRoutes(app: FastifyInstance, deps: InboxRouteDeps):
     const [item] = await markItems(deps.prisma, { userId: request.inboxUser!.id, action, now: deps.clock.now(), itemId: request.params.itemId });
     if (!item) return sendError(reply, 404, 'item_not_found', 'no such item in this inbox');
     marked.inc({ action });
-    return item;
+    cancelled.inc(item.escalationsCancelled);
+    const { escalationsCancelled: _n, ...view } = item;
+    return view;
   });
 
   r.post('/v1/inbox/mark-all', {
@@ -104,6 +107,7 @@ export function registerInboxRoutes(app: FastifyInstance, deps: InboxRouteDeps):
     const user = request.inboxUser!;
     const items = await markItems(deps.prisma, { userId: user.id, action: request.body.action, now: deps.clock.now(), ...(request.body.eventType ? { eventType: request.body.eventType } : {}) });
     marked.inc({ action: request.body.action }, items.length);
+    cancelled.inc(items.reduce((n, i) => n + i.escalationsCancelled, 0));
     return { updated: items.length, counts: await counts(deps.prisma, user.id) };
   });
 
@@ -134,6 +138,7 @@ export function registerInboxRoutes(app: FastifyInstance, deps: InboxRouteDeps):
       write: (chunk) => { if (!raw.writableEnded) raw.write(chunk); },
       end: () => raw.end(),
     }, resume !== undefined ? BigInt(resume) : null);
-    request.raw.on('close', unsubscribe);
+    // The response's close: the client went away (or the gateway is closing).
+    raw.on('close', unsubscribe);
   });
 }

@@ -24,26 +24,30 @@ export async function storeItem(prisma: PrismaClient, args: {
   deliveryId: string; userId: string; eventId: string; eventType: string; priority: string; content: InappContent;
   data: unknown; templateKey: string | null; now: Date;
 }): Promise<StoredItem | null> {
-  return prisma.$transaction(async (tx) => {
-    const open = await tx.$queryRaw<{ id: string }[]>`
-      SELECT id::text FROM notification_deliveries WHERE id = ${args.deliveryId}::uuid AND status IN ('pending', 'deferred') FOR UPDATE`;
-    if (open.length === 0) return null;
-    const [inbox] = await tx.$queryRaw<{ seq: string }[]>`
-      INSERT INTO inapp_inboxes (user_id, last_seq, updated_at) VALUES (${args.userId}::uuid, 1, now())
+  // One statement (one round trip, its own transaction): the delivery lock, the next sequence
+  // under the inbox row's lock (both held to the commit), the item, the delivery's move, the notification.
+  const rows = await prisma.$queryRaw<{ id: string; seq: string; notified: number }[]>`
+    WITH open AS (
+      SELECT id FROM notification_deliveries WHERE id = ${args.deliveryId}::uuid AND status IN ('pending', 'deferred') FOR UPDATE
+    ), inbox AS (
+      INSERT INTO inapp_inboxes (user_id, last_seq, updated_at) SELECT ${args.userId}::uuid, 1, now() FROM open
       ON CONFLICT (user_id) DO UPDATE SET last_seq = inapp_inboxes.last_seq + 1, updated_at = now()
-      RETURNING last_seq::text AS seq`;
-    const seq = inbox!.seq;
-    const [item] = await tx.$queryRaw<{ id: string }[]>`
+      RETURNING last_seq
+    ), item AS (
       INSERT INTO inapp_items (user_id, seq, notification_delivery_id, event_id, event_type, priority, title, body, action_url, data, template_key, created_at, updated_at)
-      VALUES (${args.userId}::uuid, ${seq}::bigint, ${args.deliveryId}::uuid, ${args.eventId}, ${args.eventType}, ${args.priority}::event_priority,
-              ${args.content.title}, ${args.content.body}, ${args.content.actionUrl}, ${JSON.stringify(args.data ?? {})}::jsonb, ${args.templateKey}, ${args.now}, now())
-      RETURNING id::text`;
-    await tx.$executeRaw`
-      UPDATE notification_deliveries
-         SET status = 'delivered', attempts = attempts + 1, channel_identifier = ${args.userId}, external_id = ${item!.id},
+      SELECT ${args.userId}::uuid, inbox.last_seq, ${args.deliveryId}::uuid, ${args.eventId}, ${args.eventType}, ${args.priority}::event_priority,
+             ${args.content.title}, ${args.content.body}, ${args.content.actionUrl}, ${JSON.stringify(args.data ?? {})}::jsonb, ${args.templateKey}, ${args.now}, now()
+        FROM inbox
+      RETURNING id, seq
+    ), d AS (
+      UPDATE notification_deliveries nd
+         SET status = 'delivered', attempts = nd.attempts + 1, channel_identifier = ${args.userId}, external_id = item.id::text,
              sent_at = ${args.now}, delivered_at = ${args.now}, updated_at = now()
-       WHERE id = ${args.deliveryId}::uuid`;
-    await tx.$queryRaw`SELECT pg_notify(${INBOX_CHANGE_CHANNEL}, ${JSON.stringify({ k: 'item', u: args.userId, s: seq })})::text`;
-    return { id: item!.id, seq };
-  });
+        FROM item WHERE nd.id = ${args.deliveryId}::uuid
+    ), n AS (
+      SELECT pg_notify(${INBOX_CHANGE_CHANNEL}, json_build_object('k', 'item', 'u', ${args.userId}::text, 's', item.seq::text)::text) FROM item
+    )
+    SELECT item.id::text, item.seq::text, (SELECT count(*)::int FROM n) AS notified FROM item`;
+  const row = rows[0];
+  return row ? { id: row.id, seq: row.seq } : null;
 }

@@ -76,3 +76,51 @@ describe('GET /v1/clicks, /v1/clicks/by-template', () => {
     ]));
   });
 });
+
+describe('audit trail (GET /v1/audit)', () => {
+  it('records who changed a template, preferences, a delivery and keys, with before and after', async () => {
+    const editorKey = await hub.apiKey(['admin:read', 'admin:write']);
+    const keyRow = await hub.prisma.apiKey.findFirstOrThrow({ orderBy: { createdAt: 'desc' } });
+    const editorName = keyRow.name;
+    const as = (method: 'PUT' | 'PATCH' | 'POST', url: string, payload?: unknown) =>
+      hub.gateway.inject({ method, url, headers: { authorization: `Bearer ${editorKey}` }, ...(payload === undefined ? {} : { payload }) });
+
+    expect((await as('PUT', '/v1/templates/task_reminder', { text: 'Due: {{task_name}} at {{due_time}}' })).statusCode).toBe(200);
+    const userId = await seedUser(hub.prisma, { externalId: 'audited' });
+    expect((await as('PATCH', '/v1/users/audited/sms-preferences', { dailySmsLimit: 3, taskReminders: false })).statusCode).toBe(200);
+    expect((await as('PATCH', '/v1/users/audited/sms-preferences', { quietHoursStart: '25:00', quietHoursEnd: '07:00' })).statusCode).toBe(400);
+    await hub.prisma.notificationEvent.create({ data: { id: 'audit-ev', eventType: 'task.reminder', targetUserId: 'audited', payload: {}, occurredAt: new Date(), publishedAt: new Date(), routedAt: new Date() } });
+    const d = await hub.prisma.notificationDelivery.create({ data: { eventId: 'audit-ev', userId, channel: 'sms', status: 'deferred', deferredUntil: new Date(Date.now() + 3_600_000) } });
+    expect((await as('POST', `/v1/deliveries/${d.id}/cancel`)).statusCode).toBeLessThan(300);
+
+    const trail = async (query: string) => waitFor(async () => {
+      const items = (await get(`/v1/audit?${query}`)).json().items as { actor: string; action: string; targetId: string; changes: { before?: Record<string, unknown>; after?: Record<string, unknown>; changed?: string[]; body?: unknown } }[];
+      return items.length > 0 ? items : null;
+    }, { what: `audit ${query}` });
+
+    const [template] = await trail('targetType=sms_template&targetId=task_reminder');
+    expect(template).toMatchObject({ actor: editorName, action: 'PUT /v1/templates/:key', changes: { changed: ['messageTemplate'], after: { messageTemplate: 'Due: {{task_name}} at {{due_time}}' } } });
+    expect(template!.changes.before!.messageTemplate).not.toBe('Due: {{task_name}} at {{due_time}}');
+
+    const prefs = await trail('targetType=sms_preferences&targetId=audited');
+    expect(prefs).toHaveLength(1); // the refused PATCH left no row
+    expect(prefs[0]!.changes).toMatchObject({ changed: ['dailySmsLimit', 'taskReminders'], before: { dailySmsLimit: 10, taskReminders: true }, after: { dailySmsLimit: 3, taskReminders: false } });
+
+    const [cancel] = await trail(`targetType=delivery&targetId=${d.id}`);
+    expect(cancel).toMatchObject({ actor: editorName, action: 'POST /v1/deliveries/:id/cancel' });
+
+    const created = await trail('action=api_key.created');
+    expect(created.length).toBeGreaterThanOrEqual(3);
+    await hub.prisma.apiKey.update({ where: { id: keyRow.id }, data: { revokedAt: new Date() } });
+    const [revoked] = await trail(`action=api_key.revoked&targetId=${keyRow.id}`);
+    expect(revoked!.actor).toMatch(/^cli:/);
+
+    const pageRes = await get('/v1/audit?limit=2');
+    const page = pageRes.json();
+    expect(pageRes.statusCode, pageRes.body).toBe(200);
+    expect(page.items).toHaveLength(2);
+    const next = (await get(`/v1/audit?limit=2&cursor=${page.nextCursor}`)).json();
+    expect(next.items[0].id).not.toBe(page.items[1].id);
+    expect((await get('/v1/audit?cursor=nope')).json().error.code).toBe('invalid_cursor');
+  });
+});

@@ -49,7 +49,17 @@ bash scripts/docker/build-images.sh all
 
 phase "compose up"
 "${COMPOSE[@]}" down -v --remove-orphans >/dev/null 2>&1 || true
-"${COMPOSE[@]}" up -d --no-build --quiet-pull 2>&1 | grep -v -e '^ *Container ' -e '^ *Volume ' -e '^ *Network ' >&2 || true
+quiet() { grep -v -e '^ *Container ' -e '^ *Volume ' -e '^ *Network ' >&2 || true; }
+# the email sandbox first: status-ingest verifies its SendGrid events with its public key
+"${COMPOSE[@]}" up -d --no-build email-sandbox 2>&1 | quiet
+for _ in $(seq 1 60); do
+  SENDGRID_WEBHOOK_PUBLIC_KEY=$("${COMPOSE[@]}" logs --no-color email-sandbox 2>/dev/null | sed -n 's/.*PUBLIC_KEY=//p' | tail -1)
+  [ -n "$SENDGRID_WEBHOOK_PUBLIC_KEY" ] && break
+  sleep 1
+done
+[ -n "$SENDGRID_WEBHOOK_PUBLIC_KEY" ] || { echo "the email sandbox printed no public key"; exit 1; }
+export SENDGRID_WEBHOOK_PUBLIC_KEY
+"${COMPOSE[@]}" up -d --no-build 2>&1 | quiet
 
 # every long-running service healthy, the migrate job exited 0
 wait_healthy() {
@@ -85,11 +95,16 @@ phase "restart"
 victim=sms-adapter
 cid=$("${COMPOSE[@]}" ps -q "$victim")
 restarts_before=$(docker inspect -f '{{.RestartCount}}' "$cid")
-smoke burst 30
+sends() { local n; n=$(curl -sf -m 5 "http://127.0.0.1:14010/__sandbox/sends?limit=0" | sed -n 's/.*"count":\([0-9]*\).*/\1/p' || true); echo "${n:-0}"; }
+before=$(sends)
+# the burst goes on while the adapter is killed and restarted
+smoke burst 30 & burst_pid=$!
+deadline=$(( SECONDS + 60 ))
+until [ "$(( $(sends) - before ))" -ge 5 ] || [ $SECONDS -ge $deadline ]; do sleep 0.5; done
 pid=$(docker inspect -f '{{.State.Pid}}' "$cid")
-sleep 1
-log "kill -9 of the $victim container's process (host pid $pid)"
+log "kill -9 of the $victim container's process (host pid $pid) after $(( $(sends) - before )) of the 30 SMS were sent"
 kill -9 "$pid"
+wait "$burst_pid"
 deadline=$(( SECONDS + 90 ))
 until [ "$(docker inspect -f '{{.RestartCount}}' "$cid")" -gt "$restarts_before" ] && [ "$(docker inspect -f '{{.State.Health.Status}}' "$cid")" = healthy ]; do
   [ $SECONDS -ge $deadline ] && { echo "$victim was not restarted and healthy within 90 s: $(docker inspect -f '{{.State.Status}} {{.RestartCount}} {{.State.Health.Status}}' "$cid")"; exit 1; }

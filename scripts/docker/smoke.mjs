@@ -1,12 +1,13 @@
 // End-to-end smoke of a running compose stack (scripts/docker/ci.sh runs it inside the hub
 // image, on the host network, so it needs nothing installed on the machine):
 //   node smoke.mjs smoke          an event over HTTP and one over Kafka reach "delivered"
-//                                 with one provider send each; a forged and an unsigned
+//                                 with one provider send each (their emails too, through
+//                                 the SMTP sandbox's signed SendGrid events); a forged and an unsigned
 //                                 status webhook are refused (403) and change nothing
 //   node smoke.mjs burst N        posts N urgent events (ids made unique by SMOKE_RUN)
 //   node smoke.mjs verify N       the N burst events: every SMS delivered, one send each
-// Environment: HUB_API_KEY, GATEWAY_URL, STATUS_INGEST_URL, SANDBOX_URL, KAFKA_BROKERS,
-// SANDBOX_AUTH_TOKEN, SMOKE_RUN (distinguishes event ids between runs).
+// Environment: HUB_API_KEY, GATEWAY_URL, STATUS_INGEST_URL, SANDBOX_URL, EMAIL_SANDBOX_URL, KAFKA_BROKERS,
+// SMOKE_RUN (distinguishes event ids between runs).
 import kafkajs from 'kafkajs';
 import twilio from 'twilio';
 
@@ -14,6 +15,7 @@ const env = process.env;
 const gateway = env.GATEWAY_URL ?? 'http://127.0.0.1:13000';
 const statusIngest = env.STATUS_INGEST_URL ?? 'http://127.0.0.1:13002';
 const sandbox = env.SANDBOX_URL ?? 'http://127.0.0.1:14010';
+const smtpSandbox = env.EMAIL_SANDBOX_URL ?? 'http://127.0.0.1:18025';
 const brokers = (env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
 const key = env.HUB_API_KEY ?? '';
 const run = env.SMOKE_RUN ?? String(Date.now());
@@ -56,6 +58,19 @@ async function finalSms(eventId, timeoutMs) {
   return last;
 }
 
+async function finalDelivery(eventId, channel, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  let last = null;
+  while (Date.now() < deadline) {
+    const r = await json(`${gateway}/v1/deliveries?eventId=${encodeURIComponent(eventId)}&channel=${channel}`, { headers: auth }).catch(() => null);
+    const d = r?.status === 200 ? r.body.items?.[0] : null;
+    if (d) last = d;
+    if (d && ['delivered', 'failed', 'skipped', 'cancelled'].includes(d.status)) return d;
+    await sleep(500);
+  }
+  return last;
+}
+
 async function sendsFor(messageId) {
   const r = await json(`${sandbox}/__sandbox/sends?mid=${encodeURIComponent(messageId)}&limit=0`);
   return r.body.count;
@@ -87,11 +102,15 @@ async function smoke() {
       check(n === 1, `${id}: ${n} provider send(s)`);
       if (id === httpId) httpSms = d;
     }
-    const email = await json(`${gateway}/v1/deliveries?eventId=${encodeURIComponent(id)}&channel=email`, { headers: auth });
-    const e = email.body.items?.[0];
-    // the email sandbox accepts the mail; its signed events need the sandbox's key on
-    // status-ingest, which this stack does not configure: "sent" is as far as it goes
-    check(e && ['sent', 'delivered'].includes(e.status), `${id}: email delivery ${e?.status ?? 'not found'} (SMTP accepted)`);
+    // the email: accepted by the SMTP sandbox, then "delivered" by its signed SendGrid event
+    const e = await finalDelivery(id, 'email', 60_000);
+    check(e?.status === 'delivered', `${id}: email delivery ${e?.status ?? 'not found'}`);
+    if (e?.email?.messageIdHeader) {
+      const bare = (v) => String(v ?? '').replace(/^<|>$/g, '');
+      const inbox = await json(`${smtpSandbox}/api/messages`);
+      const n = (inbox.body.messages ?? []).filter((m) => bare(m.messageId) === bare(e.email.messageIdHeader)).length;
+      check(n === 1, `${id}: ${n} email(s) received by the SMTP server`);
+    }
   }
 
   console.log('smoke: status webhook signatures');

@@ -13,10 +13,12 @@ const migrationNames = readdirSync(migrationsDir, { withFileTypes: true }).filte
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
 const TABLES = [
-  '_prisma_migrations', 'api_keys', 'channel_opt_out_events', 'email_message_events', 'email_messages', 'email_templates',
-  'email_verifications', 'notification_deliveries', 'notification_events', 'notification_preferences', 'notification_subscriptions',
-  'phone_verifications', 'scheduled_jobs', 'sms_click_tracking', 'sms_message_events', 'sms_messages',
-  'sms_opt_out_events', 'sms_templates', 'user_email_preferences', 'user_sms_preferences', 'users',
+  '_prisma_migrations', 'api_keys', 'channel_opt_out_events', 'email_message_events', 'email_messages',
+  'email_templates', 'email_verifications', 'inapp_inboxes', 'inapp_items', 'inapp_templates',
+  'notification_deliveries', 'notification_events', 'notification_preferences', 'notification_subscriptions',
+  'phone_verifications', 'routing_chains', 'routing_policies', 'routing_steps', 'scheduled_jobs', 'sms_click_tracking',
+  'sms_message_events', 'sms_messages', 'sms_opt_out_events', 'sms_templates', 'user_email_preferences',
+  'user_sms_preferences', 'users',
 ];
 
 interface HistoryRow {

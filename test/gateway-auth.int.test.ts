@@ -53,10 +53,11 @@ describe('auth matrix (every authenticated route)', () => {
     expect(authenticated().length).toBeGreaterThanOrEqual(30);
     // The end-user inbox API (/v1/inbox/…) takes no API key: a user token signed by the
     // upstream backend is its authority (test/inapp-inbox.int.test.ts); its example page is static.
-    // Public on purpose: health, docs, Prometheus, short links, and the links in emails
-    // (confirmation, one-click unsubscribe), whose signed or random token is the authority.
+    // Public on purpose: health, docs, Prometheus, short links, the links in emails
+    // (confirmation, one-click unsubscribe), whose signed or random token is the authority,
+    // and the console's static files (its data comes from the API with the pasted key).
     const publicRoutes = hub.gateway.routeTable.filter((r) => r.scopes === null && !r.url.startsWith('/docs')).map((r) => `${r.method} ${r.url}`).sort();
-    expect(publicRoutes).toEqual(['GET /e/verify/:token', 'GET /health', 'GET /health/live', 'GET /inbox-example', 'GET /inbox-example/inbox.js', 'GET /l/:code', 'GET /metrics', 'GET /u/:token', 'GET /v1/inbox/counts', 'GET /v1/inbox/items', 'GET /v1/inbox/stream', 'POST /e/verify/:token', 'POST /u/:token', 'POST /v1/inbox/items/:itemId/mark', 'POST /v1/inbox/mark-all']);
+    expect(publicRoutes).toEqual(['GET /console', 'GET /console/:file', 'GET /e/verify/:token', 'GET /health', 'GET /health/live', 'GET /inbox-example', 'GET /inbox-example/inbox.js', 'GET /l/:code', 'GET /metrics', 'GET /u/:token', 'GET /v1/inbox/counts', 'GET /v1/inbox/items', 'GET /v1/inbox/stream', 'POST /e/verify/:token', 'POST /u/:token', 'POST /v1/inbox/items/:itemId/mark', 'POST /v1/inbox/mark-all']);
   });
 
   const cases: [string, () => string | null, number, string][] = [

@@ -35,6 +35,9 @@ const HIDDEN: Record<string, string> = {
   // The embeddable inbox example (examples/inbox): a static page and script, not an API.
   'GET /inbox-example': 'inbox example page',
   'GET /inbox-example/inbox.js': 'inbox example script',
+  // The admin console's static page and bundle (docs/console.md): a web app, not an API.
+  'GET /console': 'console page',
+  'GET /console/:file': 'console bundle',
 };
 /** @fastify/swagger-ui serves the document and its assets under this prefix (all hidden). */
 const DOCS_PREFIX = '/docs';

@@ -8,7 +8,7 @@ import { createMetricsRegistry } from '@hub/runtime';
 import { createTwilioProvider, type PhoneVerifier, type SmsProvider } from '@hub/sms-provider';
 import { createTwilioSandbox, type TwilioSandbox } from '@hub/twilio-sandbox';
 import { createTestDatabase, freePort } from '@hub/testkit';
-import { buildGateway, createApiKey, type Scope } from '@hub/gateway';
+import { buildGateway, createApiKey, type RecipientDefaults, type Scope } from '@hub/gateway';
 import { buildRouter } from '@hub/router';
 import { buildSmsAdapter } from '@hub/sms-adapter';
 import { buildStatusIngest } from '@hub/status-ingest';
@@ -48,7 +48,17 @@ export interface HubOptions {
   /** The email sandbox posts its SendGrid events (default true). */
   emailWebhooks?: boolean;
   emailMaxAttempts?: number;
+  /** Per-user SMS limits of the sms-adapter (default: none in test hubs; production defaults 10/min, 100/h). */
+  smsRateLimits?: { perMinute: number; perHour: number };
+  smsRateLimitAction?: 'defer' | 'skip';
+  /** Defaults of recipients created through the gateway (default: the legacy ones, toggles on, no quiet hours). */
+  recipientDefaults?: RecipientDefaults;
+  /** The gateway's POST /v1/sends may text a raw number (GATEWAY_SENDS_ALLOW_RAW_NUMBERS; default false). */
+  sendsAllowRawNumbers?: boolean;
 }
+
+/** What test hubs give new recipients unless told otherwise: what the existing tests were written against. */
+export const LEGACY_RECIPIENT_DEFAULTS: RecipientDefaults = { taskReminders: true, dailyBriefSms: true, urgentAlerts: true, quietHoursStart: null, quietHoursEnd: null };
 
 export type ExternalService = 'sms-adapter' | 'router' | 'scheduler' | 'status-ingest' | 'email-adapter' | 'inapp-adapter';
 
@@ -180,6 +190,8 @@ export async function startHub(options: HubOptions = {}): Promise<TestHub> {
       allowedCountries: options.allowedCountries ?? ['US', 'CA', 'GB'],
       footer: options.footer ?? 'never',
       reconcileAfterMs: 2_000,
+      userRateLimits: options.smsRateLimits,
+      rateLimitAction: options.smsRateLimitAction,
     },
   });
   const emailAdapter = external.has('email-adapter') ? null : await buildEmailAdapter({
@@ -211,6 +223,9 @@ export async function startHub(options: HubOptions = {}): Promise<TestHub> {
     emailProvider,
     email: { from: TEST_EMAIL_FROM, linkSecret: TEST_LINK_SECRET, trustUpstreamVerified: true },
     inbox: { keys: [TEST_INBOX_KEY], maxJwtTtlSeconds: 3_600, databaseUrl: db.url },
+    databaseUrl: db.url,
+    recipientDefaults: options.recipientDefaults ?? LEGACY_RECIPIENT_DEFAULTS,
+    sends: { allowRawNumbers: options.sendsAllowRawNumbers ?? false },
   });
   await gateway.listen({ port: gatewayPort, host: '127.0.0.1' });
   await Promise.all([statusIngest?.ready, adapter?.ready, emailAdapter?.ready, inappAdapter?.ready, router?.ready, scheduler?.ready]);
@@ -252,6 +267,8 @@ export async function startHub(options: HubOptions = {}): Promise<TestHub> {
       SMS_ALLOWED_COUNTRIES: (options.allowedCountries ?? ['US', 'CA', 'GB']).join(','),
       SMS_OPT_OUT_FOOTER: options.footer ?? 'never',
       SMS_RECONCILE_AFTER_MS: '2000',
+      SMS_RATE_LIMIT_PER_MINUTE: String(options.smsRateLimits?.perMinute ?? 0),
+      SMS_RATE_LIMIT_PER_HOUR: String(options.smsRateLimits?.perHour ?? 0),
       SMS_STALE_AFTER_MS: '3000',
       SMS_RECONCILE_INTERVAL_MS: '1000',
       ...(service === 'status-ingest' ? { PORT: String(port), HOST: '127.0.0.1' } : {}),

@@ -14,7 +14,9 @@ import type { EmailProvider } from '@hub/email-provider';
 import type { Scope } from './api-keys.ts';
 import { HealthMonitor } from './health/monitor.ts';
 import { DEFAULT_HEALTH_THRESHOLDS, type HealthThresholds } from './health/verdict.ts';
-import { authenticate, routeScopes } from './plugins/auth.ts';
+import { authenticate, routeScopes, useKeyCache } from './plugins/auth.ts';
+import { VerifiedKeyCache } from './key-cache.ts';
+import { watchApiKeyChanges } from './key-changes.ts';
 import { DEV_LINK_SECRET, MAX_EVENT_PAYLOAD_BYTES } from './config.ts';
 import { clientErrorHandler, frameworkErrorHandler, registerErrorHandler } from './plugins/errors.ts';
 import { registerInputGuard } from './plugins/input-guard.ts';
@@ -43,6 +45,12 @@ import { registerInboxExampleRoutes } from './routes/inbox-example.ts';
 import { registerRoutingRoutes } from './routes/inbox-routing.ts';
 import { InboxStreamHub } from './inbox/stream-hub.ts';
 import { DEV_INBOX_KEYS, type InboxSettings } from './inbox/settings.ts';
+import { SEED_RECIPIENT_DEFAULTS, type RecipientDefaults } from './recipient-defaults.ts';
+import { registerSendRoutes } from './routes/sends.ts';
+import { registerEventDetailRoute } from './routes/event-detail.ts';
+import { registerRecipientSearchRoutes } from './routes/recipients-search.ts';
+import { registerAuditTrail } from './routes/audit.ts';
+import { registerConsoleRoutes } from './routes/console.ts';
 
 export interface GatewayDeps {
   prisma: PrismaClient;
@@ -72,6 +80,17 @@ export interface GatewayDeps {
   email?: EmailSettings;
   /** End-user inbox API (docs/inbox.md): token keys, JWT lifetime bound, the LISTEN connection of the stream hub. */
   inbox?: InboxSettings;
+  /** SMS preferences of recipients the gateway creates (GATEWAY_DEFAULT_*; default the seeds': toggles off, quiet hours 21:00–08:00). */
+  recipientDefaults?: RecipientDefaults;
+  /**
+   * Verified API keys are kept this long (GATEWAY_API_KEY_CACHE_TTL_MS, default 10 s; 0 = off):
+   * the bound on how long a revoked key keeps working when the change notification below is lost.
+   */
+  apiKeyCacheTtlMs?: number;
+  /** When set, api_keys changes announced by PostgreSQL (LISTEN hub_api_key_changed) drop the cached key at once. */
+  databaseUrl?: string;
+  /** POST /v1/sends: whether a raw phone number may be texted (GATEWAY_SENDS_ALLOW_RAW_NUMBERS, default false). */
+  sends?: { allowRawNumbers: boolean };
 }
 
 export interface EmailSettings {
@@ -128,6 +147,10 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
   });
   const routeTable: RouteEntry[] = [];
   app.decorate('routeTable', routeTable);
+  const keyCache = new VerifiedKeyCache(deps.apiKeyCacheTtlMs ?? 10_000);
+  useKeyCache(deps.prisma, keyCache);
+  const keyChanges = deps.databaseUrl ? watchApiKeyChanges(deps.databaseUrl, keyCache, deps.log) : null;
+  app.addHook('onClose', async () => keyChanges?.stop());
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) {
       if (method === 'HEAD') continue; // fastify's automatic twin of each GET
@@ -179,6 +202,11 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   const core = { prisma: deps.prisma, bus: deps.bus, clock: deps.clock };
+  app.decorate('recipientDefaults', deps.recipientDefaults ?? SEED_RECIPIENT_DEFAULTS);
+  registerAuditTrail(app, { prisma: deps.prisma, log: deps.log });
+  registerEventDetailRoute(app, { prisma: deps.prisma });
+  registerRecipientSearchRoutes(app, { prisma: deps.prisma });
+  registerSendRoutes(app, { ...core, allowRawNumbers: deps.sends?.allowRawNumbers ?? false, allowedCountries: deps.allowedCountries ?? ['*'] });
   registerEventRoutes(app, { ...core, metrics, maxBatch: deps.maxBatch ?? 500 });
   registerEventCancelRoute(app, { ...core, provider });
   registerLinkRoutes(app, { prisma: deps.prisma });
@@ -213,6 +241,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
   registerRoutingRoutes(app, { prisma: deps.prisma });
   const monitor = new HealthMonitor({ ...core, provider: deps.provider, emailProvider: deps.emailProvider, metrics, log: deps.log, thresholds: { ...DEFAULT_HEALTH_THRESHOLDS, ...deps.health } });
   registerHealthRoutes(app, monitor);
+  registerConsoleRoutes(app);
   app.get('/metrics', { schema: { hide: true } as object }, async (_req, reply) => reply.type(deps.metrics.contentType).send(await deps.metrics.metrics()));
   return app;
 }

@@ -82,8 +82,10 @@ describe('audit trail (GET /v1/audit)', () => {
     const editorKey = await hub.apiKey(['admin:read', 'admin:write']);
     const keyRow = await hub.prisma.apiKey.findFirstOrThrow({ orderBy: { createdAt: 'desc' } });
     const editorName = keyRow.name;
-    const as = (method: 'PUT' | 'PATCH' | 'POST', url: string, payload?: unknown) =>
-      hub.gateway.inject({ method, url, headers: { authorization: `Bearer ${editorKey}` }, ...(payload === undefined ? {} : { payload }) });
+    const as = (method: 'PUT' | 'PATCH' | 'POST', url: string, payload?: Record<string, unknown>) =>
+      payload === undefined
+        ? hub.gateway.inject({ method, url, headers: { authorization: `Bearer ${editorKey}` } })
+        : hub.gateway.inject({ method, url, headers: { authorization: `Bearer ${editorKey}` }, payload });
 
     expect((await as('PUT', '/v1/templates/task_reminder', { text: 'Due: {{task_name}} at {{due_time}}' })).statusCode).toBe(200);
     const userId = await seedUser(hub.prisma, { externalId: 'audited' });

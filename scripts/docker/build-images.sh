@@ -9,7 +9,15 @@
 source "$(dirname "$0")/lib.sh"
 what="${1:-all}"
 t() { local s=$SECONDS; "$@"; log "  ($(( SECONDS - s )) s)"; }
-build() { docker build --network host -q "$@" >/dev/null; }
+# quiet unless it fails: then the last lines of the build's own output
+build() {
+  local out rc=0
+  out=$(mktemp)
+  docker build --network host "$@" > "$out" 2>&1 || rc=$?
+  [ "$rc" = 0 ] || { tail -40 "$out" >&2; log "docker build $* failed"; }
+  rm -f "$out"
+  return "$rc"
+}
 
 standins() {
   local key tar ctx
@@ -43,7 +51,7 @@ standins() {
 
 hub() {
   log "notification-hub:local (Dockerfile, FROM local/node:20)"
-  t docker build --network host -q --build-arg NODE_IMAGE=local/node:20 -t notification-hub:local "$HUB_ROOT" >/dev/null
+  t build --build-arg NODE_IMAGE=local/node:20 -t notification-hub:local "$HUB_ROOT"
   log "  image size: $(docker image inspect notification-hub:local --format '{{.Size}}' | awk '{printf "%.0f MB", $1/1e6}')"
 }
 

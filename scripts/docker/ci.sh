@@ -67,9 +67,10 @@ wait_healthy() {
   while :; do
     states=$(docker ps -a --filter "label=com.docker.compose.project=$PROJECT" \
       --format '{{.Label "com.docker.compose.service"}} {{.State}} {{.Status}}')
-    bad=$(echo "$states" | awk '$1 == "migrate" { if ($2 != "exited" || $0 !~ /Exited \(0\)/) print; next } $0 !~ /\(healthy\)/ { print }')
+    bad=$(awk '$1 == "migrate" { if ($2 != "exited" || $0 !~ /Exited \(0\)/) print; next } $0 !~ /\(healthy\)/ { print }' <<< "$states")
     if [ -n "$states" ] && [ -z "$bad" ]; then return 0; fi
-    if echo "$states" | grep -q '^migrate exited' && ! echo "$states" | grep -q '^migrate .*Exited (0)'; then
+    # (here-strings, not pipes: with pipefail, grep -q closing a pipe early fails the pipe)
+    if grep -q '^migrate exited' <<< "$states" && ! grep -q '^migrate .*Exited (0)' <<< "$states"; then
       echo "the migrate job failed:"; "${COMPOSE[@]}" logs --no-color migrate | tail -30; return 1
     fi
     if [ $SECONDS -ge $deadline ]; then echo "not healthy in time:"; echo "$bad"; return 1; fi

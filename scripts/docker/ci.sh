@@ -36,6 +36,8 @@ cleanup() {
     "${COMPOSE[@]}" down -v --remove-orphans --timeout 10 >/dev/null 2>&1 || true
     # layers of earlier builds that no tag uses any more (the data root is kept between runs)
     docker image prune -f >/dev/null 2>&1 || true
+    # BuildKit's cache: keep what the next build reuses, not every layer ever built
+    docker builder prune -f --keep-storage 3gb >/dev/null 2>&1 || true
     engine_stop
   fi
   log "docker step finished in $(( SECONDS - t0 )) s (exit $rc)"

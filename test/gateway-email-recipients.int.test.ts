@@ -1,3 +1,4 @@
+import { CHANNELS } from '@hub/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { createMetricsRegistry } from '@hub/runtime';
@@ -79,10 +80,12 @@ describe('recipient email address', () => {
 
     const user = await admin('GET', '/v1/users/addr-user');
     expect(user.body.email).toEqual({ address: 'Ada.Lovelace@example.com', verified: false, optedOut: false, undeliverable: false, undeliverableReason: null });
-    expect(user.body.channels).toEqual([
+    // One entry per registry channel (the in-app inbox, issue 13, is every user's).
+    expect(user.body.channels).toHaveLength(CHANNELS.length);
+    expect(user.body.channels).toEqual(expect.arrayContaining([
       { channel: 'sms', address: null, verified: false, available: false, reason: 'no_phone' },
       { channel: 'email', address: 'Ada.Lovelace@example.com', verified: false, available: false, reason: 'unverified' },
-    ]);
+    ]));
 
     // verified=true is refused where upstream verification is not trusted; nothing changes.
     const refused = await admin('PUT', '/v1/users/addr-user/email', { address: 'ada.lovelace@example.com', verified: true });

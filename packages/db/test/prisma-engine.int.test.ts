@@ -48,8 +48,11 @@ describe('prisma/migrations against prisma/schema.prisma (Prisma schema engine)'
     // Tables and types a later migration creates (the channels of issue 12), with their
     // indexes and foreign keys: not part of the init script.
     const laterObjects = new Set([...later.matchAll(/CREATE (?:TABLE|TYPE) "([^"]+)"/g)].map((m) => m[1]!));
+    // Indexes a later migration adds to an older table.
+    const laterIndexes = new Set([...later.matchAll(/CREATE (?:UNIQUE )?INDEX "([^"]+)"/g)].map((m) => m[1]!));
     const ofLater = (block: string) =>
-      [...block.matchAll(/(?:CREATE (?:TABLE|TYPE)|ALTER TABLE|ON) "([^"]+)"/g)].some((m) => laterObjects.has(m[1]!));
+      [...block.matchAll(/(?:CREATE (?:TABLE|TYPE)|ALTER TABLE|ON) "([^"]+)"/g)].some((m) => laterObjects.has(m[1]!))
+      || [...block.matchAll(/CREATE (?:UNIQUE )?INDEX "([^"]+)"/g)].some((m) => laterIndexes.has(m[1]!));
     const prismaPart = script
       .replace('-- CreateSchema\nCREATE SCHEMA IF NOT EXISTS "public";\n\n', '')
       .split('\n\n-- ')

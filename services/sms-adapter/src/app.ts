@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { listenToChannel, type PrismaClient } from '@hub/db';
 import { describeError, type Bus, type RunningConsumer } from '@hub/bus';
 import { consumeDeliveries } from '@hub/channel-kit';
-import { deliveryTopic, HEADERS, normalizeText, SMS_STATUS_LIMITS, smsStatusSchema, TOPICS, type Clock, type SmsStatusUpdate } from '@hub/contracts';
+import { deliveryRequestSchema, deliveryTopic, HEADERS, type DeliveryRequest, normalizeText, SMS_STATUS_LIMITS, smsStatusSchema, TOPICS, type Clock, type SmsStatusUpdate } from '@hub/contracts';
 import type { Logger } from '@hub/logger';
 import type { SmsProvider } from '@hub/sms-provider';
 import { Counter, type Registry } from 'prom-client';
@@ -96,8 +96,12 @@ export async function buildSmsAdapter(deps: SmsAdapterDeps): Promise<SmsAdapterS
       return outcome;
     },
   });
+  const selfTopic = deliveryTopic('sms');
+  const requeue = (requests: DeliveryRequest[]) => deps.bus.publish(selfTopic, deliveryRequestSchema, requests.map((r) => ({
+    key: r.userId, value: r, headers: { [HEADERS.deliveryId]: r.deliveryId, [HEADERS.eventId]: r.eventId, [HEADERS.correlationId]: r.eventId },
+  })));
   const reconciler = startReconciler({
-    prisma: deps.prisma, publishStatus, log: deps.log, clock: deps.clock, provider: deps.provider,
+    prisma: deps.prisma, publishStatus, requeue, log: deps.log, clock: deps.clock, provider: deps.provider,
     staleAfterMs: deps.reconcileStaleAfterMs ?? 10 * 60_000,
     intervalMs: deps.reconcileIntervalMs ?? 30_000,
   });

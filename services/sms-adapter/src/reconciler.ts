@@ -1,6 +1,6 @@
 import type { PrismaClient } from '@hub/db';
 import { describeError } from '@hub/bus';
-import type { Clock, SmsStatusUpdate } from '@hub/contracts';
+import type { Clock, DeliveryRequest, SmsStatusUpdate } from '@hub/contracts';
 import type { Logger } from '@hub/logger';
 import { ProviderError, type SmsProvider } from '@hub/sms-provider';
 import { heldForOptedOutWhere } from './held.ts';
@@ -16,6 +16,38 @@ export interface ReconcilerDeps {
   staleAfterMs: number;
   intervalMs: number;
   batchSize?: number;
+  /** Hands delivery requests back to this adapter's own topic (the stranded-send sweep). */
+  requeue?: (requests: DeliveryRequest[]) => Promise<void>;
+}
+
+/**
+ * A send left in "sending" with no provider id and nothing coming back for it: its request
+ * was dead-lettered (an outage longer than the bus's retries) or lost with a crash before
+ * its reconcile job was written. Its delivery would wait forever; it is handed back to the
+ * adapter as a retry request, whose reconcile path asks the provider before any resend
+ * (never a blind second send). Touching the row spaces the sweeps out.
+ */
+export async function requeueStrandedSends(deps: ReconcilerDeps): Promise<number> {
+  if (!deps.requeue) return 0;
+  const cutoff = new Date(deps.clock.now().getTime() - deps.staleAfterMs);
+  const rows = await deps.prisma.$queryRaw<{ id: string; delivery_id: string; event_id: string; user_id: string; event_type: string; priority: string }[]>`
+    SELECT m.id::text, d.id::text AS delivery_id, d.event_id, d.user_id::text, e.event_type, e.priority::text
+      FROM sms_messages m
+      JOIN notification_deliveries d ON d.id = m.notification_delivery_id
+      JOIN notification_events e ON e.id = d.event_id
+     WHERE m.status = 'sending' AND m.twilio_sid IS NULL AND m.updated_at < ${cutoff}
+       AND d.status IN ('pending', 'deferred', 'sent')
+     ORDER BY m.updated_at
+     LIMIT ${deps.batchSize ?? 100}`;
+  if (rows.length === 0) return 0;
+  const now = deps.clock.now();
+  await deps.requeue(rows.map((r) => ({
+    deliveryId: r.delivery_id, eventId: r.event_id, userId: r.user_id, channel: 'sms', eventType: r.event_type,
+    priority: r.priority as DeliveryRequest['priority'], reason: 'retry', requestedAt: now.toISOString(),
+  })));
+  await deps.prisma.$executeRaw`UPDATE sms_messages SET updated_at = ${now} WHERE id = ANY(${rows.map((r) => r.id)}::uuid[]) AND status = 'sending'`;
+  deps.log.warn({ requeued: rows.length }, 'sends stranded in "sending" handed back for reconciliation');
+  return rows.length;
 }
 
 /**
@@ -93,6 +125,7 @@ export function startReconciler(deps: ReconcilerDeps): { stop(): Promise<void> }
   const timer = setInterval(() => {
     if (!running) return;
     current = reconcileStale(deps)
+      .then(() => requeueStrandedSends(deps))
       .then(() => cancelHeldForOptedOut(deps))
       .catch((err) => deps.log.warn({ err: describeError(err) }, 'reconciler cycle failed'));
   }, deps.intervalMs);

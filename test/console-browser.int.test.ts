@@ -112,9 +112,11 @@ describe('console', () => {
     await page.getByLabel('Event id').fill(eventId);
     await page.getByLabel('Channel').fill('sms');
     await page.keyboard.press('Enter');
+    // The unfiltered list shown before the search may hold the same row: wait for the filtered one.
+    await expect.poll(() => page.url(), POLL).toMatch(/#\/deliveries\?.*channel=sms/);
+    await expect.poll(() => page.locator('table.list tbody tr').count(), POLL).toBe(1);
     const row = page.getByRole('link', { name: /Timeline of the sms delivery to console-user, delivered/ });
     await row.waitFor();
-    expect(await page.locator('table.list tbody tr').count()).toBe(1);
     expect(await seriousViolations(page)).toEqual([]);
     await page.screenshot({ path: join(SHOTS, 'deliveries.png'), fullPage: true });
 

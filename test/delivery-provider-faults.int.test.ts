@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '@hub/testkit';
 import type { Clock } from '@hub/contracts';
-import { RETRY_JITTER_RATIO, retryBaseDelayMs } from '@hub/sms-rules';
+import { DEFAULT_RETRY_AFTER_MS } from '@hub/sms-provider';
 import { startHub, type TestHub } from './support/hub.ts';
 import { seedUser, uniquePhone } from './support/seed.ts';
 import { postReminder } from './support/events.ts';
@@ -9,7 +9,7 @@ import { postReminder } from './support/events.ts';
 /**
  * The sms-adapter against provider faults, through the official SDK and the sandbox: a send
  * slower than the adapter's provider timeout is reconciled, not resent; a rate-limited send
- * (429 / 20429) is retried after the rate-limit delay and accepted once.
+ * (429 / 20429) pauses the channel for the rate-limit wait and is sent again, accepted once.
  */
 const PROVIDER_TIMEOUT_MS = 1_500;
 
@@ -70,34 +70,23 @@ describe('a provider call slower than the adapter timeout', () => {
 });
 
 describe('a rate-limited send (429 / 20429)', () => {
-  it('is retried after the rate-limit delay and accepted once: two provider calls, one message', async () => {
+  it('pauses the channel for the rate-limit wait and sends the held message again: two provider calls, one message, one attempt', async () => {
     const phone = uniquePhone();
     await seedUser(hub.prisma, { externalId: 'rate-limited', phone });
     hub.sandbox.failNext(1, 429);
     await postReminder(hub, apiKey, 'rate-limited-1', 'rate-limited');
-    const retry = await waitFor(async () => {
-      const d = await hub.prisma.notificationDelivery.findFirst({ where: { eventId: 'rate-limited-1' } });
-      return d ? hub.prisma.scheduledJob.findFirst({ where: { refId: d.id, kind: 'sms_retry', status: 'pending' } }) : null;
-    }, { what: 'a retry scheduled after the 429' });
-    const [first] = hub.sandbox.requests({ creates: true, to: phone });
-    expect(first).toMatchObject({ status: 429 });
-    expect(hub.sandbox.sends({ to: phone })).toHaveLength(0);
-    // Twilio's 20429 is a rate limit: the retry waits the rate-limit base delay (less at most the jitter).
-    const minDelay = retryBaseDelayMs('rate_limit') * (1 - RETRY_JITTER_RATIO);
-    expect(retry.dueAt.getTime() - first!.at.getTime()).toBeGreaterThanOrEqual(minDelay);
-    const failed = await hub.prisma.smsMessage.findFirstOrThrow({ where: { phoneNumber: phone } });
-    expect(failed.twilioSid).toBeNull();
-
-    // Time passes (the clock moves; nothing sleeps): the scheduler fires the retry.
-    clock.offsetMs += retry.dueAt.getTime() - clock.now().getTime() + 1_000;
     const d = await finalOf('rate-limited-1');
     expect(d.status).toBe('delivered');
     await hub.sandbox.drain();
-    expect(hub.sandbox.requests({ creates: true, to: phone }).map((r) => r.status)).toEqual([429, 201]);
+    const creates = hub.sandbox.requests({ creates: true, to: phone });
+    expect(creates.map((r) => r.status)).toEqual([429, 201]);
+    // Held for the provider's wait (DEFAULT_RETRY_AFTER_MS: Twilio sends no Retry-After), not failed or rescheduled.
+    expect(creates[1]!.at.getTime() - creates[0]!.at.getTime()).toBeGreaterThanOrEqual(DEFAULT_RETRY_AFTER_MS - 50);
     expect(hub.sandbox.sends({ to: phone })).toHaveLength(1);
     expect(d.smsMessages).toHaveLength(1);
-    expect(d.smsMessages[0]!.attemptCount).toBe(2);
+    // A provider-wide refusal is not the message's attempt.
+    expect(d.smsMessages[0]!.attemptCount).toBe(1);
     expect(d.smsMessages[0]!.twilioSid).toBe(hub.sandbox.sends({ to: phone })[0]!.sid);
-    expect((await hub.prisma.scheduledJob.findUniqueOrThrow({ where: { id: retry.id } })).status).toBe('done');
+    expect(await hub.prisma.scheduledJob.count({ where: { refId: d.id, kind: 'sms_retry' } })).toBe(0);
   });
 });

@@ -53,6 +53,8 @@ export interface HubOptions {
   smsRateLimitAction?: 'defer' | 'skip';
   /** Defaults of recipients created through the gateway (default: the legacy ones, toggles on, no quiet hours). */
   recipientDefaults?: RecipientDefaults;
+  /** The sms-adapter's channel pause on provider-wide failures (default 300 ms doubling to 3 s: production 5 s to 5 min). */
+  smsPause?: { initialMs: number; maxMs: number };
   /** The gateway's POST /v1/sends may text a raw number (GATEWAY_SENDS_ALLOW_RAW_NUMBERS; default false). */
   sendsAllowRawNumbers?: boolean;
 }
@@ -87,6 +89,8 @@ export interface TestHub {
   statusIngestUrl: string;
   /** The in-process router's metrics (fallbacks, escalations). */
   routerMetrics: Registry;
+  /** The in-process sms-adapter's metrics (channel pause). */
+  smsAdapterMetrics: Registry;
   log: Logger;
   apiKey(scopes?: Scope[]): Promise<string>;
   /** Environment for running a service of this hub as a child process. */
@@ -169,18 +173,20 @@ export async function startHub(options: HubOptions = {}): Promise<TestHub> {
   });
   await statusIngest?.app.listen({ port, host: '127.0.0.1' });
 
+  const smsAdapterMetrics = createMetricsRegistry('sms-adapter');
   const adapter = external.has('sms-adapter') ? null : await buildSmsAdapter({
     bus: newBus('sms-adapter'),
     prisma,
     log: log.child({ service: 'sms-adapter' }),
     clock,
     provider,
-    metrics: createMetricsRegistry('sms-adapter'),
+    metrics: smsAdapterMetrics,
     ratePerSecond: options.ratePerSecond ?? 1_000,
     templateCacheTtlMs: options.templateCacheTtlMs ?? 0,
     databaseUrl: db.url,
     reconcileStaleAfterMs: 3_000,
     reconcileIntervalMs: 1_000,
+    pause: options.smsPause ?? { initialMs: 300, maxMs: 3_000 },
     settings: {
       statusCallbackBaseUrl: statusIngestUrl,
       publicBaseUrl: 'http://127.0.0.1:3000',
@@ -244,6 +250,7 @@ export async function startHub(options: HubOptions = {}): Promise<TestHub> {
     gatewayUrl,
     statusIngestUrl,
     routerMetrics,
+    smsAdapterMetrics,
     log,
     envFor: (service, extra = {}) => ({
       PATH: process.env.PATH ?? '',

@@ -6,3 +6,4 @@ export * from './consumer.ts';
 export * from './link-token.ts';
 export * from './rows.ts';
 export * from './template-changes.ts';
+export * from './channel-gate.ts';

@@ -137,6 +137,7 @@ export function serverAnswerLeavesOutcomeUnknown(httpStatus: number): boolean {
 const TWILIO_CODES: Readonly<Record<number, ProviderErrorCode>> = {
   20001: 'invalid_parameter',
   20003: 'auth_failed',
+  20005: 'auth_failed',
   20404: 'not_found',
   20429: 'rate_limited',
   20500: 'server_error',
@@ -166,6 +167,36 @@ const TWILIO_CODES: Readonly<Record<number, ProviderErrorCode>> = {
   60203: 'verification_limit',
   60205: 'not_sms_capable',
 };
+
+/** Twilio codes about the configured sender, not the message: "Invalid 'From' number". */
+const SENDER_CODES = new Set([21212]);
+
+/**
+ * Whether a failed call says something about the provider or our account rather than the
+ * message: bad credentials or an inactive account (401/403, 20003, 20005), a Messaging
+ * Service or sender that does not exist (21705, 21212), a rate limit or a full sender queue
+ * (429, 20429, 21611), the provider shedding load (503) or unreachable before the request
+ * left (connection refused, DNS). Such a failure pauses the channel and holds the message
+ * (ChannelGate) instead of failing or retrying it; a send of unknown outcome never counts
+ * (it is reconciled first).
+ */
+export function isProviderWide(err: ProviderError): boolean {
+  if (err.outcomeUnknown) return false;
+  switch (err.kind) {
+    case 'auth':
+    case 'rate_limited':
+    case 'server':
+    case 'network':
+      return true;
+    case 'rejected':
+      return err.code === 'invalid_messaging_service' || (err.twilioCode !== null && SENDER_CODES.has(err.twilioCode));
+    case 'timeout':
+    case 'unknown':
+      return false;
+    default:
+      return assertNever(err.kind, 'provider error kind');
+  }
+}
 
 /** The closed code for an HTTP error answer: Twilio's code first, the HTTP status otherwise. */
 export function codeForHttpError(status: number, twilioCode: number | null): ProviderErrorCode {

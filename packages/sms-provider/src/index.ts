@@ -4,7 +4,7 @@ export {
   type ProviderMessageStatus, type VerificationStatus, type ProviderCall, type ProviderOp,
 } from './port.ts';
 export {
-  ProviderError, PROVIDER_ERROR_CODES, PROVIDER_ERROR_KINDS, DEFAULT_RETRY_AFTER_MS, describeErrorCode, codeForHttpError, httpProviderError, serverAnswerLeavesOutcomeUnknown,
+  ProviderError, PROVIDER_ERROR_CODES, PROVIDER_ERROR_KINDS, DEFAULT_RETRY_AFTER_MS, describeErrorCode, codeForHttpError, httpProviderError, serverAnswerLeavesOutcomeUnknown, isProviderWide,
   type ProviderErrorCode, type ProviderErrorKind, type ProviderErrorInit,
 } from './errors.ts';
 export { toProviderError } from './classify.ts';

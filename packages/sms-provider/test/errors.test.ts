@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import twilio from 'twilio';
 import {
-  codeForHttpError, DEFAULT_RETRY_AFTER_MS, describeErrorCode, PROVIDER_ERROR_CODES, PROVIDER_ERROR_KINDS, ProviderError, toProviderError,
+  codeForHttpError, DEFAULT_RETRY_AFTER_MS, describeErrorCode, httpProviderError, isProviderWide, PROVIDER_ERROR_CODES, PROVIDER_ERROR_KINDS, ProviderError, toProviderError,
 } from '../src/index.ts';
 
 const rest = (statusCode: number, body: unknown) => new twilio.RestException({ statusCode, body, headers: {} } as never);
@@ -128,5 +128,29 @@ describe('toProviderError', () => {
       name: 'ProviderError', code: 'queue_full', kind: 'rate_limited', retryable: true, twilioCode: 21611, httpStatus: 400,
       retryAfterMs: DEFAULT_RETRY_AFTER_MS, outcomeUnknown: false, message: 'full',
     });
+  });
+});
+
+describe('isProviderWide', () => {
+  const wide = (status: number, code: number | null) => isProviderWide(httpProviderError(status, code, 'x'));
+  it('is true for credentials, account, sender, rate limits, load shedding and an unreachable provider', () => {
+    expect(wide(401, 20003)).toBe(true);
+    expect(wide(403, null)).toBe(true);
+    expect(wide(401, 20005)).toBe(true);
+    expect(wide(400, 21705)).toBe(true);
+    expect(wide(400, 21212)).toBe(true);
+    expect(wide(429, 20429)).toBe(true);
+    expect(wide(400, 21611)).toBe(true);
+    expect(wide(503, 20503)).toBe(true);
+    expect(isProviderWide(new ProviderError({ code: 'network', message: 'ECONNREFUSED', outcomeUnknown: false }))).toBe(true);
+  });
+  it('is false for message-specific refusals and for sends of unknown outcome', () => {
+    expect(wide(400, 21211)).toBe(false);
+    expect(wide(400, 21610)).toBe(false);
+    expect(wide(400, 21606)).toBe(false);
+    expect(wide(400, 21617)).toBe(false);
+    expect(wide(500, 20500)).toBe(false); // outcome unknown: reconciled first
+    expect(isProviderWide(new ProviderError({ code: 'network', message: 'ECONNRESET', outcomeUnknown: true }))).toBe(false);
+    expect(isProviderWide(new ProviderError({ code: 'timeout', message: 't' }))).toBe(false);
   });
 });

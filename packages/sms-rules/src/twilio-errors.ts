@@ -40,6 +40,7 @@ type Entry = readonly [category: TwilioErrorCategory, retryable: boolean, descri
 export const TWILIO_ERRORS: Readonly<Record<number, Entry>> = {
   14107: ['rate_limit', true, 'Message rate limit exceeded'],
   20003: ['account_issue', false, 'Authentication failed: wrong account SID or auth token, or permission denied'],
+  20005: ['account_issue', false, 'The account is not active (suspended or closed)'],
   20429: ['rate_limit', true, 'Too many requests to the Twilio API'],
   21211: ['invalid_number', false, "Invalid 'To' phone number"],
   21408: ['account_issue', false, "SMS to the 'To' number's region is not enabled (geographic permissions)"],

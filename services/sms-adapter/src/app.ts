@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { listenToChannel, type PrismaClient } from '@hub/db';
 import { describeError, type Bus, type RunningConsumer } from '@hub/bus';
-import { consumeDeliveries } from '@hub/channel-kit';
+import { ChannelGate, channelPauseRecorder, consumeDeliveries } from '@hub/channel-kit';
+import { hostname } from 'node:os';
 import { deliveryRequestSchema, deliveryTopic, HEADERS, type DeliveryRequest, normalizeText, SMS_STATUS_LIMITS, smsStatusSchema, TOPICS, type Clock, type SmsStatusUpdate } from '@hub/contracts';
 import type { Logger } from '@hub/logger';
 import type { SmsProvider } from '@hub/sms-provider';
@@ -31,6 +32,10 @@ export interface SmsAdapterDeps {
   reconcileIntervalMs?: number;
   /** Group commit of the per-send statements (see HotPath). */
   hotPath?: { maxBatch?: number; concurrency?: number };
+  /** Channel pause on provider-wide failures: first pause and longest pause, ms (5 s, 5 min). */
+  pause?: { initialMs?: number; maxMs?: number };
+  /** Name of this instance in channel_pauses (default host:pid). */
+  instance?: string;
   /** When set, template changes announced by PostgreSQL (LISTEN) drop the cached copy at once. */
   databaseUrl?: string;
 }
@@ -53,6 +58,17 @@ export async function buildSmsAdapter(deps: SmsAdapterDeps): Promise<SmsAdapterS
       })
     : null;
   const limiter = new TokenBucket(deps.ratePerSecond);
+  const instance = deps.instance ?? `${hostname()}:${process.pid}`;
+  const recordPause = channelPauseRecorder(deps.prisma, instance,
+    (err) => deps.log.warn({ err: describeError(err) }, 'could not record the channel pause'), () => gate.held);
+  const gate: ChannelGate = new ChannelGate({
+    channel: 'sms', metrics: deps.metrics, initialPauseMs: deps.pause?.initialMs, maxPauseMs: deps.pause?.maxMs,
+    onChange: (state) => {
+      if (state.paused) deps.log.error({ code: state.code, reason: state.reason, failures: state.failures, nextProbeAt: state.until }, 'sms channel paused by a provider-wide failure; deliveries are held, not failed');
+      else deps.log.warn('sms channel open again: held deliveries go out');
+      return recordPause(state);
+    },
+  });
   // Kept beside hub_deliveries_total{channel} for dashboards built on it (deprecated).
   const outcomes = new Counter({ name: 'hub_sms_deliveries_total', help: 'Delivery requests handled by the sms-adapter, by outcome (deprecated: hub_deliveries_total{channel="sms"})', labelNames: ['outcome'] as const, registers: [deps.metrics] });
   // A provider lookup's answer is provider text like a callback's: made storable the same way,
@@ -76,6 +92,7 @@ export async function buildSmsAdapter(deps: SmsAdapterDeps): Promise<SmsAdapterS
     provider: deps.provider,
     templates,
     limiter,
+    gate,
     random: deps.random ?? Math.random,
     randomBytes: (n: number) => randomBytes(n),
     settings: { ...deps.settings, selfTopic: deps.bus.topic(deliveryTopic('sms')) },
@@ -104,6 +121,7 @@ export async function buildSmsAdapter(deps: SmsAdapterDeps): Promise<SmsAdapterS
     prisma: deps.prisma, publishStatus, requeue, log: deps.log, clock: deps.clock, provider: deps.provider,
     staleAfterMs: deps.reconcileStaleAfterMs ?? 10 * 60_000,
     intervalMs: deps.reconcileIntervalMs ?? 30_000,
+    paused: () => gate.state().paused,
   });
   return {
     ready: consumer.ready,
@@ -111,7 +129,10 @@ export async function buildSmsAdapter(deps: SmsAdapterDeps): Promise<SmsAdapterS
     stop: async () => {
       await templateChanges?.stop();
       await reconciler.stop();
+      // Held requests end with a transient error: their batch is not committed, it comes back.
+      gate.close();
       await consumer.stop();
+      await recordPause({ ...gate.state(), paused: false });
     },
   };
 }

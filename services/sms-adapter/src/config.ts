@@ -38,6 +38,13 @@ export const smsAdapterEnv = z.object({
   SMS_RATE_LIMIT_PER_HOUR: z.coerce.number().int().min(0).max(100_000).default(100),
   /** An over-limit message waits until the window has room (defer) or is skipped `rate_limited`. */
   SMS_RATE_LIMIT_ACTION: z.enum(['defer', 'skip']).default('defer'),
+  /**
+   * A provider-wide failure (credentials, inactive account, unknown sender, rate limit, provider
+   * unreachable) pauses the channel this long before one probe send; doubles per failed probe
+   * up to SMS_PAUSE_MAX_MS. Held deliveries are neither failed nor retried meanwhile.
+   */
+  SMS_PAUSE_INITIAL_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+  SMS_PAUSE_MAX_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(300_000),
 });
 
 export type SmsAdapterConfig = Omit<z.infer<typeof smsAdapterEnv>, 'SMS_ALLOWED_COUNTRIES'> & {

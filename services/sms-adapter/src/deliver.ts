@@ -1,7 +1,8 @@
 import type { PrismaClient } from '@hub/db';
 import type { Clock, DeliveryRequest, SmsStatusUpdate } from '@hub/contracts';
 import type { Logger } from '@hub/logger';
-import { ProviderError, type SmsProvider } from '@hub/sms-provider';
+import { isProviderWide, ProviderError, type SmsProvider } from '@hub/sms-provider';
+import type { ChannelGate } from '@hub/channel-kit';
 import { isFinalSmsStatus, mapTwilioStatus, retryDecision, type RateLimits, type SmsStatus } from '@hub/sms-rules';
 import { checkRateLimit } from './rate-limit.ts';
 import { capDayBounds, decidePolicy, effectiveTimezone } from './policy.ts';
@@ -45,6 +46,8 @@ export interface DeliverDeps {
   provider: SmsProvider;
   templates: TemplateStore;
   limiter: TokenBucket;
+  /** Closed while the provider fails for every message (credentials, account, sender, rate limit). */
+  gate: ChannelGate;
   /** Source of randomness for short-link codes. */
   randomBytes: (n: number) => Uint8Array;
   settings: DeliverSettings;
@@ -206,26 +209,41 @@ interface Outgoing {
 
 async function send(deps: DeliverDeps, request: DeliveryRequest, msg: Outgoing, log: Logger): Promise<DeliverOutcome> {
   const { settings } = deps;
-  const sendStarted = performance.now();
-  await deps.limiter.take();
-  try {
-    failpoint('sms.before_send');
-    const result = await deps.provider.send({
-      to: msg.phoneNumber,
-      body: msg.body,
-      from: settings.from,
-      messagingServiceSid: settings.messagingServiceSid,
-      sendAt: msg.sendAt,
-      statusCallback: `${settings.statusCallbackBaseUrl.replace(/\/$/, '')}/webhooks/twilio/status?mid=${msg.id}`,
-    });
+  for (;;) {
+    // Held here while the channel is paused; the attempt stays "sending" without a provider id,
+    // which is what a crash leaves too: a redelivered request reconciles before sending.
+    await deps.gate.pass();
+    await deps.limiter.take();
+    const sendStarted = performance.now();
+    let result: Awaited<ReturnType<SmsProvider['send']>>;
+    try {
+      failpoint('sms.before_send');
+      result = await deps.provider.send({
+        to: msg.phoneNumber,
+        body: msg.body,
+        from: settings.from,
+        messagingServiceSid: settings.messagingServiceSid,
+        sendAt: msg.sendAt,
+        statusCallback: `${settings.statusCallbackBaseUrl.replace(/\/$/, '')}/webhooks/twilio/status?mid=${msg.id}`,
+      });
+    } catch (err) {
+      if (!(err instanceof ProviderError)) throw err;
+      if (isProviderWide(err)) {
+        // Not the message's fault: pause the channel and send this one again when it opens.
+        if (err.kind === 'rate_limited') deps.limiter.pause(err.retryAfterMs ?? 1_000);
+        deps.gate.failed({ code: err.code, reason: `${err.twilioCode ?? err.httpStatus ?? err.code}: ${err.message}`, retryAfterMs: err.retryAfterMs });
+        log.warn({ messageId: msg.id, code: err.code, twilioCode: err.twilioCode }, 'provider-wide failure: channel paused, message held');
+        continue;
+      }
+      deps.gate.succeeded();
+      return handleProviderError(deps, request, msg, err, log);
+    }
+    deps.gate.succeeded();
     failpoint('sms.after_send');
     const mapped = mapTwilioStatus(result.status) ?? 'queued';
     await deps.hot.recordAccepted({ messageId: msg.id, deliveryId: request.deliveryId, sid: result.sid, providerStatus: result.status, mapped, now: deps.clock.now(), attempt: msg.attempt });
     log.info({ messageId: msg.id, sid: result.sid, attempt: msg.attempt, sendMs: Math.round(performance.now() - sendStarted) }, 'sms accepted by provider');
     return 'sent';
-  } catch (err) {
-    if (!(err instanceof ProviderError)) throw err;
-    return handleProviderError(deps, request, msg, err, log);
   }
 }
 

@@ -23,6 +23,7 @@ await runService(infra.log, async () => {
     hotPath: { maxBatch: config.SMS_DB_BATCH_MAX, concurrency: config.SMS_DB_BATCH_CONCURRENCY },
     reconcileStaleAfterMs: config.SMS_STALE_AFTER_MS,
     reconcileIntervalMs: config.SMS_RECONCILE_INTERVAL_MS,
+    pause: { initialMs: config.SMS_PAUSE_INITIAL_MS, maxMs: config.SMS_PAUSE_MAX_MS },
     settings: {
       statusCallbackBaseUrl: config.STATUS_CALLBACK_BASE_URL,
       publicBaseUrl: config.PUBLIC_BASE_URL,

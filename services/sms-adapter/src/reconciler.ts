@@ -18,6 +18,8 @@ export interface ReconcilerDeps {
   batchSize?: number;
   /** Hands delivery requests back to this adapter's own topic (the stranded-send sweep). */
   requeue?: (requests: DeliveryRequest[]) => Promise<void>;
+  /** While true (the channel is paused by a provider-wide failure) the provider is not asked. */
+  paused?: () => boolean;
 }
 
 /**
@@ -123,7 +125,8 @@ export function startReconciler(deps: ReconcilerDeps): { stop(): Promise<void> }
   let running = true;
   let current: Promise<unknown> = Promise.resolve();
   const timer = setInterval(() => {
-    if (!running) return;
+    // Paused: the held sends are 'sending' on purpose and the provider refuses lookups too.
+    if (!running || deps.paused?.()) return;
     current = reconcileStale(deps)
       .then(() => requeueStrandedSends(deps))
       .then(() => cancelHeldForOptedOut(deps))

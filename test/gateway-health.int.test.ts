@@ -52,6 +52,7 @@ describe('GET /health', () => {
         provider: { status: 'green', latencyMs: expect.any(Number) },
         providerAuth: { status: 'green' },
         deliveryRate: { status: 'green', window: '1h', rate: null, sufficientSample: false },
+        deliveryTime: { status: 'green', window: '1h', averageMs: null, delivered: 0, sufficientSample: false },
       },
     });
     expect((await health(hub.gateway)).body.checkedAt).toBe(body.checkedAt);
@@ -134,6 +135,39 @@ describe('GET /health', () => {
     expect(red.code).toBe(503);
     expect(red.body).toMatchObject({ status: 'red', checks: { deliveryRate: { status: 'red', rate: 0.8333 } } });
     await hub.prisma.smsMessage.deleteMany({ where: { userId } });
+  });
+
+  it('grades the average SMS delivery time (runbook: alert > 30 s) over the window', async () => {
+    const app = await gatewayWith({ health: { minSample: 10 } });
+    const userId = await seedUser(hub.prisma, { externalId: 'delivery-time-user' });
+    const now = Date.now();
+    const seed = (n: number, seconds: number, extra: { updatedAt?: Date; sentAt?: Date | null } = {}) => hub.prisma.smsMessage.createMany({
+      data: Array.from({ length: n }, () => ({
+        userId, phoneNumber: '+14155550144', messageContent: 'x', status: 'delivered' as const, twilioSid: `SM${randomBytes(16).toString('hex')}`,
+        sentAt: extra.sentAt === undefined ? new Date(now - seconds * 1000 - 1_000) : extra.sentAt, deliveredAt: new Date(now - 1_000),
+        ...(extra.updatedAt ? { updatedAt: extra.updatedAt } : {}),
+      })),
+    });
+    // Too few to judge: measured, reported, green.
+    await seed(5, 4);
+    expect((await health(app)).body.checks.deliveryTime).toMatchObject({ status: 'green', window: '1h', averageMs: 4_000, delivered: 5, sufficientSample: false });
+    // 10 s on average over 10: green. Rows without an acceptance time and rows outside the window are left out.
+    await seed(5, 16);
+    await seed(3, 0, { sentAt: null });
+    await seed(4, 600, { updatedAt: new Date(now - 2 * 3_600_000) });
+    expect((await health(app)).body.checks.deliveryTime).toMatchObject({ status: 'green', averageMs: 10_000, delivered: 10, sufficientSample: true });
+    // 10 more at 70 s: 40 s on average, over the runbook's 30 s: yellow, 200.
+    await seed(10, 70);
+    const yellow = await health(app);
+    expect(yellow.code).toBe(200);
+    expect(yellow.body).toMatchObject({ status: 'yellow', checks: { deliveryTime: { status: 'yellow', averageMs: 40_000, delivered: 20 } } });
+    // The thresholds are settings: with red at 35 s the same figures are red, 503.
+    const strict = await gatewayWith({ health: { minSample: 10, deliveryTimeYellowMs: 20_000, deliveryTimeRedMs: 35_000 } });
+    const red = await health(strict);
+    expect(red.code).toBe(503);
+    expect(red.body).toMatchObject({ status: 'red', checks: { deliveryTime: { status: 'red', averageMs: 40_000 } } });
+    await hub.prisma.smsMessage.deleteMany({ where: { userId } });
+    expect((await health(app)).body.checks.deliveryTime).toMatchObject({ status: 'green', averageMs: null, delivered: 0 });
   });
 
   it('turns red when the database or Kafka cannot be reached', async () => {

@@ -5,7 +5,7 @@ import { PROVIDER_ERROR_CODES, ProviderError, type SmsProvider } from '@hub/sms-
 import { EMAIL_ERROR_CODES, EmailProviderError, type EmailProvider } from '@hub/email-provider';
 import type { GatewayMetrics } from '../plugins/metrics.ts';
 import { emailFigures } from '../routes/metrics-channels.ts';
-import { deliveryRateLight, emailLight, formatWindow, latencyLight, overall, type CheckStatus, type HealthThresholds, type Light } from './verdict.ts';
+import { deliveryRateLight, deliveryTimeLight, emailLight, formatWindow, latencyLight, overall, type CheckStatus, type HealthThresholds, type Light } from './verdict.ts';
 
 /**
  * Why a check is not green, as a closed list of codes: /health answers without
@@ -28,6 +28,8 @@ export interface HealthReport {
     provider: { status: CheckStatus; latencyMs: number | null; error?: HealthErrorCode };
     providerAuth: { status: CheckStatus; error?: HealthErrorCode };
     deliveryRate: { status: CheckStatus; window: string; rate: number | null; delivered: number; failed: number; sufficientSample: boolean; error?: HealthErrorCode };
+    /** Average time from the provider's acceptance (sent_at) to its "delivered" callback (delivered_at), SMS delivered in the window. */
+    deliveryTime: { status: CheckStatus; window: string; averageMs: number | null; delivered: number; sufficientSample: boolean; error?: HealthErrorCode };
     /** The mail relay: a connect (and authenticate) round trip; unknown without one. */
     emailProvider: { status: CheckStatus; latencyMs: number | null; error?: HealthErrorCode };
     /** Email outcomes in the window: relay success, bounce and complaint rates. */
@@ -100,12 +102,12 @@ export class HealthMonitor {
   }
 
   private async measure(): Promise<HealthReport> {
-    const [database, kafka, probe, deliveryRate, emailProvider, email] = await Promise.all([
-      this.database(), this.kafka(), this.probeProvider(), this.deliveryRate(), this.probeEmailProvider(), this.email(),
+    const [database, kafka, probe, deliveryRate, deliveryTime, emailProvider, email] = await Promise.all([
+      this.database(), this.kafka(), this.probeProvider(), this.deliveryRate(), this.deliveryTime(), this.probeEmailProvider(), this.email(),
     ]);
-    const checks = { database, kafka, provider: probe.provider, providerAuth: probe.auth, deliveryRate, emailProvider, email };
+    const checks = { database, kafka, provider: probe.provider, providerAuth: probe.auth, deliveryRate, deliveryTime, emailProvider, email };
     return {
-      status: overall([database.status, kafka.status, probe.provider.status, probe.auth.status, deliveryRate.status, emailProvider.status, email.status]),
+      status: overall([database.status, kafka.status, probe.provider.status, probe.auth.status, deliveryRate.status, deliveryTime.status, emailProvider.status, email.status]),
       checkedAt: this.deps.clock.now().toISOString(),
       checks,
     };
@@ -190,6 +192,31 @@ export class HealthMonitor {
       return { status: light.status, window, rate: light.rate === null ? null : Math.round(light.rate * 10_000) / 10_000, delivered, failed, sufficientSample: light.sufficient };
     } catch (err) {
       return { status: 'unknown', window, rate: null, delivered: 0, failed: 0, sufficientSample: false, error: this.failed('delivery_rate', err, codeOf(err, 'query_failed')) };
+    }
+  }
+
+  /**
+   * Average delivery time of the SMS delivered in the rate window (runbook: < 10 s normal,
+   * alert > 30 s). Rows without an acceptance time (sent_at) are left out. Same window and
+   * index as the delivery rate, and cached with the rest of the verdict.
+   */
+  private async deliveryTime(): Promise<HealthReport['checks']['deliveryTime']> {
+    const t = this.deps.thresholds;
+    const window = formatWindow(t.rateWindowMs);
+    const since = new Date(this.deps.clock.now().getTime() - t.rateWindowMs);
+    try {
+      const [row] = await withTimeout(this.deps.prisma.$queryRaw<{ delivered: number; average_ms: number | null }[]>`
+        SELECT count(*)::int AS delivered,
+               avg(EXTRACT(EPOCH FROM (delivered_at - sent_at)) * 1000)::float8 AS average_ms
+          FROM sms_messages
+         WHERE status = 'delivered' AND updated_at >= ${since}
+           AND sent_at IS NOT NULL AND delivered_at IS NOT NULL AND delivered_at >= sent_at`, t.dependencyTimeoutMs);
+      const delivered = row?.delivered ?? 0;
+      const averageMs = row?.average_ms === null || row?.average_ms === undefined ? null : Math.round(row.average_ms);
+      const light = deliveryTimeLight(averageMs, delivered, t);
+      return { status: light.status, window, averageMs, delivered, sufficientSample: light.sufficient };
+    } catch (err) {
+      return { status: 'unknown', window, averageMs: null, delivered: 0, sufficientSample: false, error: this.failed('delivery_time', err, codeOf(err, 'query_failed')) };
     }
   }
 

@@ -35,6 +35,10 @@ export interface HealthThresholds {
   emailComplaintYellow: number;
   /** …and at or above this red (Gmail's and Yahoo's limit: 0.3 %). */
   emailComplaintRed: number;
+  /** Average SMS delivery time (acceptance by the provider to its "delivered" callback) at or above this is yellow (runbook: alert > 30 s)… */
+  deliveryTimeYellowMs: number;
+  /** …and at or above this red (the runbook gives no red figure: the hub's choice, 2 minutes). */
+  deliveryTimeRedMs: number;
 }
 
 export const DEFAULT_HEALTH_THRESHOLDS: HealthThresholds = {
@@ -50,7 +54,16 @@ export const DEFAULT_HEALTH_THRESHOLDS: HealthThresholds = {
   emailBounceRed: 0.05,
   emailComplaintYellow: 0.001,
   emailComplaintRed: 0.003,
+  deliveryTimeYellowMs: 30_000,
+  deliveryTimeRedMs: 120_000,
 };
+
+/** The average delivery time against its thresholds; too few deliveries to judge is green. */
+export function deliveryTimeLight(averageMs: number | null, delivered: number, t: Pick<HealthThresholds, 'deliveryTimeYellowMs' | 'deliveryTimeRedMs' | 'minSample'>): { status: Light; sufficient: boolean } {
+  const sufficient = averageMs !== null && delivered >= t.minSample;
+  if (!sufficient) return { status: 'green', sufficient };
+  return { status: ceilingLight(averageMs, t.deliveryTimeYellowMs, t.deliveryTimeRedMs), sufficient };
+}
 
 /** A rate against its yellow / red thresholds (at or above each); green below. */
 export function ceilingLight(rate: number | null, yellow: number, red: number): Light {

@@ -17,6 +17,8 @@ const healthSchema = z.object({
     provider: z.object({ status, latencyMs: z.number().nullable(), error }),
     providerAuth: z.object({ status, error }),
     deliveryRate: z.object({ status, window: z.string(), rate: z.number().nullable(), delivered: z.number(), failed: z.number(), sufficientSample: z.boolean(), error }).describe('SMS'),
+    deliveryTime: z.object({ status, window: z.string(), averageMs: z.number().nullable(), delivered: z.number(), sufficientSample: z.boolean(), error })
+      .describe('SMS: average time from provider acceptance to the delivered callback, over the delivery-rate window'),
     emailProvider: z.object({ status, latencyMs: z.number().nullable(), error }).describe('the mail relay (connect + authenticate)'),
     email: z.object({
       status, window: z.string(), accepted: z.number(), failed: z.number(), bounced: z.number(), complained: z.number(),
@@ -31,7 +33,7 @@ export function registerHealthRoutes(app: FastifyInstance, monitor: HealthMonito
   r.get('/health', {
     schema: {
       tags: ['health'], security: [],
-      summary: 'Green / yellow / red by the runbook: SMS provider latency and auth, SMS delivery rate, mail relay, email success / bounce / complaint rates, database, Kafka (503 when red)',
+      summary: 'Green / yellow / red by the runbook: SMS provider latency and auth, SMS delivery rate and average delivery time, mail relay, email success / bounce / complaint rates, database, Kafka (503 when red)',
       response: { 200: healthSchema, 503: healthSchema },
     },
   }, async (_request, reply) => {

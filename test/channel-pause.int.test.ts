@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '@hub/testkit';
 import { startHub, type TestHub } from './support/hub.ts';
-import { seedUser, uniquePhone } from './support/seed.ts';
+import { seedUser, uniqueEmail, uniquePhone } from './support/seed.ts';
 import { postReminder } from './support/events.ts';
 
 /**
@@ -10,7 +10,8 @@ import { postReminder } from './support/events.ts';
  * the backlog. Held deliveries are neither failed nor rescheduled, only probes reach the
  * provider, the pause is recorded for /health (channel_pauses) and in the metrics, and when
  * the credentials work again every held delivery goes out exactly once, on its first attempt.
- * A message-specific refusal (an invalid number) still fails its delivery alone.
+ * A message-specific refusal (an invalid number) still fails its delivery alone. The email
+ * channel does the same when its relay refuses every transaction (421 or 530 at MAIL FROM).
  */
 
 let hub: TestHub;
@@ -24,9 +25,10 @@ afterAll(async () => {
   await hub?.stop();
 });
 
-const metric = async (name: string) => {
-  const m = await hub.smsAdapterMetrics.getSingleMetric(name)?.get();
-  return m?.values.find((v) => v.labels.channel === 'sms')?.value ?? 0;
+const metric = async (name: string, channel = 'sms') => {
+  const registry = channel === 'sms' ? hub.smsAdapterMetrics : hub.emailAdapterMetrics;
+  const m = await registry.getSingleMetric(name)?.get();
+  return m?.values.find((v) => v.labels.channel === channel)?.value ?? 0;
 };
 
 describe('a credential outage at the provider', () => {
@@ -82,5 +84,28 @@ describe('a credential outage at the provider', () => {
     await waitFor(async () => ((await hub.prisma.notificationDelivery.findFirst({ where: { eventId: 'outage-good-e' } }))?.status === 'delivered' ? true : null), { what: 'the next delivery delivered' });
     expect(await hub.prisma.channelPause.count()).toBe(0);
     expect(await metric('hub_channel_paused')).toBe(0);
+  });
+
+  it.each([421, 530] as const)('email: a relay refusing every transaction (%i) pauses the channel; held emails go out once when it takes mail again', async (code) => {
+    const users = Array.from({ length: 3 }, (_, i) => ({ id: `relay-${code}-${i}`, email: uniqueEmail(`relay${code}${i}`) }));
+    for (const u of users) await seedUser(hub.prisma, { externalId: u.id, email: u.email, channels: ['email'] });
+    hub.emailSandbox.refuseTransactions(code);
+    for (const u of users) await postReminder(hub, apiKey, `${u.id}-e`, u.id);
+    const pause = await waitFor(async () => (await hub.prisma.channelPause.findFirst({ where: { channel: 'email' } })), { what: 'the email channel paused' });
+    expect(pause.reason).toContain(String(code));
+    expect(await metric('hub_channel_paused', 'email')).toBe(1);
+    await new Promise((r) => setTimeout(r, 1_500));
+    const held = await hub.prisma.notificationDelivery.findMany({ where: { eventId: { in: users.map((u) => `${u.id}-e`) } } });
+    expect(held.map((d) => d.status)).toEqual(users.map(() => 'pending'));
+    expect(hub.emailSandbox.messages().filter((m) => users.some((u) => m.to.includes(u.email)))).toHaveLength(0);
+
+    hub.emailSandbox.refuseTransactions(null);
+    const done = await waitFor(async () => {
+      const rows = await hub.prisma.notificationDelivery.findMany({ where: { eventId: { in: users.map((u) => `${u.id}-e`) } }, include: { emailMessages: true } });
+      return rows.length === users.length && rows.every((d) => d.status === 'delivered' || d.status === 'sent') ? rows : null;
+    }, { timeoutMs: 30_000, what: 'every held email sent' });
+    for (const u of users) expect(hub.emailSandbox.messages().filter((m) => m.to.includes(u.email)), u.id).toHaveLength(1);
+    for (const d of done) expect(d.emailMessages.map((m) => m.attemptCount)).toEqual([1]);
+    await waitFor(async () => ((await hub.prisma.channelPause.count({ where: { channel: 'email' } })) === 0 ? true : null), { what: 'the email pause record removed' });
   });
 });

@@ -53,7 +53,7 @@ export interface HubOptions {
   smsRateLimitAction?: 'defer' | 'skip';
   /** Defaults of recipients created through the gateway (default: the legacy ones, toggles on, no quiet hours). */
   recipientDefaults?: RecipientDefaults;
-  /** The sms-adapter's channel pause on provider-wide failures (default 300 ms doubling to 3 s: production 5 s to 5 min). */
+  /** The sms- and email-adapters' channel pause on provider-wide failures (default 300 ms doubling to 3 s: production 5 s to 5 min). */
   smsPause?: { initialMs: number; maxMs: number };
   /** The gateway's POST /v1/sends may text a raw number (GATEWAY_SENDS_ALLOW_RAW_NUMBERS; default false). */
   sendsAllowRawNumbers?: boolean;
@@ -91,6 +91,7 @@ export interface TestHub {
   routerMetrics: Registry;
   /** The in-process sms-adapter's metrics (channel pause). */
   smsAdapterMetrics: Registry;
+  emailAdapterMetrics: Registry;
   log: Logger;
   apiKey(scopes?: Scope[]): Promise<string>;
   /** Environment for running a service of this hub as a child process. */
@@ -200,13 +201,15 @@ export async function startHub(options: HubOptions = {}): Promise<TestHub> {
       rateLimitAction: options.smsRateLimitAction,
     },
   });
+  const emailAdapterMetrics = createMetricsRegistry('email-adapter');
   const emailAdapter = external.has('email-adapter') ? null : await buildEmailAdapter({
     bus: newBus('email-adapter'),
     prisma,
     log: log.child({ service: 'email-adapter' }),
     clock,
     provider: emailProvider,
-    metrics: createMetricsRegistry('email-adapter'),
+    metrics: emailAdapterMetrics,
+    pause: options.smsPause ?? { initialMs: 300, maxMs: 3_000 },
     templateCacheTtlMs: options.templateCacheTtlMs ?? 0,
     databaseUrl: db.url,
     settings: emailSettings,
@@ -251,6 +254,7 @@ export async function startHub(options: HubOptions = {}): Promise<TestHub> {
     statusIngestUrl,
     routerMetrics,
     smsAdapterMetrics,
+    emailAdapterMetrics,
     log,
     envFor: (service, extra = {}) => ({
       PATH: process.env.PATH ?? '',

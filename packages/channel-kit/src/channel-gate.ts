@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { TransientError } from '@hub/bus';
 import { Counter, Gauge, type Registry } from 'prom-client';
 
@@ -262,5 +263,38 @@ export function channelPauseRecorder(
       }
     });
     return chain;
+  };
+}
+
+export interface AdapterGateOptions {
+  channel: string;
+  prisma: RawExecutor;
+  log: { error(obj: object, msg: string): void; warn(obj: object | string, msg?: string): void };
+  metrics: Registry;
+  pause?: { initialMs?: number | undefined; maxMs?: number | undefined } | undefined;
+  /** Name of this instance in channel_pauses (default host:pid). */
+  instance?: string | undefined;
+}
+
+/** A channel adapter's gate: logged, recorded in channel_pauses, in the metrics. `stop()` ends the holds and removes the record. */
+export function createAdapterGate(options: AdapterGateOptions): { gate: ChannelGate; stop(): Promise<void> } {
+  const { channel, log } = options;
+  const instance = options.instance ?? `${hostname()}:${process.pid}`;
+  const record = channelPauseRecorder(options.prisma, instance,
+    (err) => log.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not record the channel pause'), () => gate.held);
+  const gate: ChannelGate = new ChannelGate({
+    channel, metrics: options.metrics, initialPauseMs: options.pause?.initialMs, maxPauseMs: options.pause?.maxMs,
+    onChange: (state) => {
+      if (state.paused) log.error({ channel, code: state.code, reason: state.reason, failures: state.failures, nextProbeAt: state.until }, `${channel} channel paused by a provider-wide failure; deliveries are held, not failed`);
+      else log.warn({ channel }, `${channel} channel open again: held deliveries go out`);
+      return record(state);
+    },
+  });
+  return {
+    gate,
+    stop: async () => {
+      gate.close();
+      await record({ ...gate.state(), paused: false });
+    },
   };
 }

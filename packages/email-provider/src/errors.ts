@@ -101,3 +101,15 @@ export class EmailProviderError extends Error {
     };
   }
 }
+
+/**
+ * Whether a failed hand-off says something about the relay or our account rather than the
+ * message: our credentials refused (EAUTH, 530 authentication required), no session at all
+ * (connection refused, greeting or TLS failed: nothing was sent), or a 421 "service not
+ * available" at any step. Such a failure pauses the channel and holds the message
+ * (ChannelGate) instead of retrying or failing it; a send of unknown outcome never counts.
+ */
+export function isRelayWide(err: EmailProviderError): boolean {
+  if (err.outcomeUnknown) return false;
+  return err.code === 'auth_failed' || err.code === 'connection_failed' || err.smtpCode === 421 || err.smtpCode === 530;
+}

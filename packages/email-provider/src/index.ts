@@ -3,7 +3,7 @@ export {
   type OutgoingEmail, type EmailSendResult, type EmailProvider, type EmailProviderOp, type EmailProviderCall, type EmailProviderHooks,
 } from './port.ts';
 export {
-  EmailProviderError, EMAIL_ERROR_CODES, DEFAULT_RATE_LIMIT_RETRY_AFTER_MS, describeEmailErrorCode,
+  EmailProviderError, EMAIL_ERROR_CODES, DEFAULT_RATE_LIMIT_RETRY_AFTER_MS, describeEmailErrorCode, isRelayWide,
   type EmailErrorCode, type EmailProviderErrorInit,
 } from './errors.ts';
 export { classifySmtpError, codeForReply, type SendStage } from './classify.ts';

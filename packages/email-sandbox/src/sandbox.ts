@@ -76,7 +76,10 @@ export interface EmailSandbox {
   /** Forgets the messages; stops their pending automatic events. */
   clear(): void;
   setFault(match: string, fault: Fault, opts?: { times?: number }): void;
+  /** Clears the per-address faults and the relay-wide refusal. */
   clearFaults(): void;
+  /** Every transaction refused at MAIL FROM with 421 (relay unavailable) or 530 (credentials), until null. */
+  refuseTransactions(code: 421 | 530 | null): void;
   /**
    * Posts one signed event for the newest stored message with that Message-ID, to its first
    * envelope recipient unless `extra.email` says otherwise. Resolves once a receiver took it;
@@ -98,6 +101,7 @@ export function createEmailSandbox(options: EmailSandboxOptions = {}): EmailSand
   const store = new MailStore(options.maxMessages ?? 10_000);
   const faults = new FaultBook();
   const counters: SmtpCounters = { accepted: 0, refused: 0, dropped: 0 };
+  let refusal: 421 | 530 | null = null;
   let webhookUrl: string | null = options.webhookUrl ?? null;
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: 1024 * 1024 });
   const poster = new WebhookPoster({
@@ -112,6 +116,7 @@ export function createEmailSandbox(options: EmailSandboxOptions = {}): EmailSand
     faults,
     counters,
     slowDataMs: options.slowDataMs ?? 10_000,
+    refuseTransactions: () => refusal,
     tls: options.tls,
     onError: (err) => app.log.warn({ err }, 'smtp error'),
     accept(mail, later) {
@@ -176,7 +181,13 @@ export function createEmailSandbox(options: EmailSandboxOptions = {}): EmailSand
       store.clear();
     },
     setFault: (match, fault, opts) => faults.set(match, fault, opts?.times),
-    clearFaults: () => faults.clear(),
+    clearFaults: () => {
+      faults.clear();
+      refusal = null;
+    },
+    refuseTransactions: (code) => {
+      refusal = code;
+    },
     async postEvent(messageIdHeader, event, extra) {
       const newest = store.find(bareMessageId(messageIdHeader)).at(-1);
       if (!newest) throw new SandboxError('message_not_found', `no stored message with Message-ID <${bareMessageId(messageIdHeader)}>`);

@@ -18,6 +18,8 @@ export interface SmtpDeps {
   accept(mail: StoredMail, later: Map<string, Fault | null>): void;
   /** Delay of the reply under slow_data. */
   slowDataMs: number;
+  /** A relay-wide refusal of every transaction at MAIL FROM (421 service unavailable, 530 authentication required), or null. */
+  refuseTransactions?: () => 421 | 530 | null;
   /** Enables STARTTLS with this certificate; off by default. */
   tls?: { key: string | Buffer; cert: string | Buffer } | undefined;
   onError?: ((err: Error) => void) | undefined;
@@ -121,6 +123,14 @@ export function createSmtpServer(deps: SmtpDeps): { server: SMTPServer; timers: 
     closeTimeout: 1_000,
     disableReverseLookup: true,
     onAuth: (auth, _session, callback) => callback(null, { user: auth.username ?? 'anonymous' }),
+    onMailFrom: (_address, _session, callback) => {
+      const refusal = deps.refuseTransactions?.() ?? null;
+      if (refusal === null) return callback();
+      counters.refused++;
+      callback(refusal === 421
+        ? reply(421, '4.3.2 Service not available, closing transmission channel')
+        : reply(530, '5.7.0 Authentication required'));
+    },
     onRcptTo: (address, _session, callback) => {
       const fault = faults.take(address.address, 'rcpt');
       if (fault === 'temp_fail_rcpt' || fault === 'perm_fail_rcpt') {

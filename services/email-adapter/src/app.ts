@@ -1,5 +1,5 @@
 import type { Bus, RunningConsumer } from '@hub/bus';
-import { consumeDeliveries, watchTemplateChanges } from '@hub/channel-kit';
+import { consumeDeliveries, createAdapterGate, watchTemplateChanges } from '@hub/channel-kit';
 import { deliveryTopic, emailStatusSchema, TOPICS, type Clock } from '@hub/contracts';
 import type { PrismaClient } from '@hub/db';
 import type { EmailProvider } from '@hub/email-provider';
@@ -21,6 +21,9 @@ export interface EmailAdapterDeps {
   userConcurrency?: number;
   partitionsConcurrency?: number;
   random?: () => number;
+  /** Channel pause on relay-wide failures: first and longest pause, ms (default 5 s, 5 min). */
+  pause?: { initialMs?: number; maxMs?: number };
+  instance?: string;
   /** When set, template changes announced by PostgreSQL (LISTEN) drop the cached copy at once. */
   databaseUrl?: string;
 }
@@ -42,8 +45,9 @@ export async function buildEmailAdapter(deps: EmailAdapterDeps): Promise<EmailAd
   const random = deps.random ?? Math.random;
   const selfTopic = deps.bus.topic(deliveryTopic('email'));
   let eventsWatchedSince: number | null = null;
+  const paused = createAdapterGate({ channel: 'email', prisma: deps.prisma, log: deps.log, metrics: deps.metrics, pause: deps.pause, instance: deps.instance });
   const deliverDeps = {
-    prisma: deps.prisma, log: deps.log, clock: deps.clock, provider: deps.provider, templates, random, settings: { ...deps.settings, selfTopic },
+    prisma: deps.prisma, log: deps.log, clock: deps.clock, provider: deps.provider, templates, random, settings: { ...deps.settings, selfTopic }, gate: paused.gate,
     eventsWatchedSince: () => eventsWatchedSince,
   };
   const deliveries: RunningConsumer = await consumeDeliveries({
@@ -80,7 +84,9 @@ export async function buildEmailAdapter(deps: EmailAdapterDeps): Promise<EmailAd
     templates,
     stop: async () => {
       await templateChanges?.stop();
+      const closing = paused.stop();
       await deliveries.stop();
+      await closing;
       await statuses.stop();
     },
   };

@@ -23,6 +23,9 @@ export const emailAdapterEnv = z.object({
   /** A send of unknown outcome waits this long for a provider event before EMAIL_UNKNOWN_OUTCOME applies. */
   EMAIL_RECONCILE_AFTER_MS: z.coerce.number().int().min(100).default(120_000),
   EMAIL_UNKNOWN_OUTCOME: z.enum(['resend', 'fail']).default('resend'),
+  /** A relay-wide failure (credentials refused, relay unreachable, 421) pauses the channel this long before one probe; doubles up to EMAIL_PAUSE_MAX_MS. */
+  EMAIL_PAUSE_INITIAL_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+  EMAIL_PAUSE_MAX_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(300_000),
   EMAIL_TEMPLATE_CACHE_TTL_MS: z.coerce.number().int().min(0).default(30_000),
   EMAIL_USER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(32),
   EMAIL_PARTITIONS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(6),

@@ -1,7 +1,8 @@
 import { decideChannelPolicy, isFinalDelivery, localCapDay } from '@hub/channel-kit';
 import type { Clock, DeliveryRequest } from '@hub/contracts';
 import type { PrismaClient } from '@hub/db';
-import { EmailProviderError, type EmailProvider } from '@hub/email-provider';
+import { EmailProviderError, isRelayWide, type EmailProvider } from '@hub/email-provider';
+import type { ChannelGate } from '@hub/channel-kit';
 import type { Logger } from '@hub/logger';
 import { failpoint } from '@hub/runtime';
 import { claimRetry, createFirstAttempt, markFailed, markSkipped, recordAccepted, scheduleRetry } from './attempts.ts';
@@ -40,6 +41,8 @@ export interface EmailDeliverDeps {
   templates: EmailTemplateStore;
   settings: EmailDeliverSettings;
   random: () => number;
+  /** Closed while the relay refuses every message (credentials, unavailable); absent: never paused. */
+  gate?: ChannelGate | undefined;
   /**
    * Since when this process has been applying provider events (ms since the epoch), or null
    * before its status consumer joined: the wait before resending a send of unknown outcome
@@ -160,17 +163,29 @@ interface Outgoing {
 async function send(deps: EmailDeliverDeps, request: DeliveryRequest, delivery: LoadedEmailDelivery, out: Outgoing, log: Logger): Promise<EmailDeliverOutcome> {
   const { settings } = deps;
   const final = finalParts(settings, out, { userId: delivery.userId, eventType: delivery.event.eventType, messageId: out.id, attempt: out.attempt, deliveryId: delivery.id });
-  const started = performance.now();
-  try {
-    failpoint('email.before_send');
-    const result = await deps.provider.send({ messageId: out.header, from: settings.from, to: out.to, subject: out.subject, html: final.html, text: final.text, headers: final.headers });
+  for (;;) {
+    // Held here while the channel is paused; the attempt stays "sending", as after a crash.
+    await deps.gate?.pass();
+    const started = performance.now();
+    let result: Awaited<ReturnType<EmailProvider['send']>>;
+    try {
+      failpoint('email.before_send');
+      result = await deps.provider.send({ messageId: out.header, from: settings.from, to: out.to, subject: out.subject, html: final.html, text: final.text, headers: final.headers });
+    } catch (err) {
+      if (!(err instanceof EmailProviderError)) throw err;
+      if (deps.gate && isRelayWide(err)) {
+        deps.gate.failed({ code: err.code, reason: `${err.smtpCode ?? err.code}: ${err.response ?? err.message}`, retryAfterMs: err.code === 'rate_limited' ? err.retryAfterMs : null });
+        log.warn({ messageId: out.id, code: err.code, smtpCode: err.smtpCode }, 'relay-wide failure: channel paused, email held');
+        continue;
+      }
+      deps.gate?.succeeded();
+      return handleError(deps, request, delivery, out, err, log);
+    }
+    deps.gate?.succeeded();
     failpoint('email.after_send');
     await recordAccepted(deps.prisma, { messageId: out.id, deliveryId: delivery.id, attempt: out.attempt, queueId: result.queueId, response: result.response, now: deps.clock.now() });
     log.info({ messageId: out.id, queueId: result.queueId, attempt: out.attempt, sendMs: Math.round(performance.now() - started) }, 'email accepted by the SMTP server');
     return 'sent';
-  } catch (err) {
-    if (!(err instanceof EmailProviderError)) throw err;
-    return handleError(deps, request, delivery, out, err, log);
   }
 }
 

@@ -15,6 +15,7 @@ await runService(infra.log, async () => {
     clock: systemClock,
     provider,
     templateCacheTtlMs: config.EMAIL_TEMPLATE_CACHE_TTL_MS,
+    pause: { initialMs: config.EMAIL_PAUSE_INITIAL_MS, maxMs: config.EMAIL_PAUSE_MAX_MS },
     databaseUrl: config.DATABASE_URL,
     userConcurrency: config.EMAIL_USER_CONCURRENCY,
     partitionsConcurrency: config.EMAIL_PARTITIONS_CONCURRENCY,

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { listenToChannel, type PrismaClient } from '@hub/db';
 import { describeError, type Bus, type RunningConsumer } from '@hub/bus';
-import { ChannelGate, channelPauseRecorder, consumeDeliveries } from '@hub/channel-kit';
-import { hostname } from 'node:os';
+import { consumeDeliveries, createAdapterGate } from '@hub/channel-kit';
 import { deliveryRequestSchema, deliveryTopic, HEADERS, type DeliveryRequest, normalizeText, SMS_STATUS_LIMITS, smsStatusSchema, TOPICS, type Clock, type SmsStatusUpdate } from '@hub/contracts';
 import type { Logger } from '@hub/logger';
 import type { SmsProvider } from '@hub/sms-provider';
@@ -58,17 +57,8 @@ export async function buildSmsAdapter(deps: SmsAdapterDeps): Promise<SmsAdapterS
       })
     : null;
   const limiter = new TokenBucket(deps.ratePerSecond);
-  const instance = deps.instance ?? `${hostname()}:${process.pid}`;
-  const recordPause = channelPauseRecorder(deps.prisma, instance,
-    (err) => deps.log.warn({ err: describeError(err) }, 'could not record the channel pause'), () => gate.held);
-  const gate: ChannelGate = new ChannelGate({
-    channel: 'sms', metrics: deps.metrics, initialPauseMs: deps.pause?.initialMs, maxPauseMs: deps.pause?.maxMs,
-    onChange: (state) => {
-      if (state.paused) deps.log.error({ code: state.code, reason: state.reason, failures: state.failures, nextProbeAt: state.until }, 'sms channel paused by a provider-wide failure; deliveries are held, not failed');
-      else deps.log.warn('sms channel open again: held deliveries go out');
-      return recordPause(state);
-    },
-  });
+  const paused = createAdapterGate({ channel: 'sms', prisma: deps.prisma, log: deps.log, metrics: deps.metrics, pause: deps.pause, instance: deps.instance });
+  const { gate } = paused;
   // Kept beside hub_deliveries_total{channel} for dashboards built on it (deprecated).
   const outcomes = new Counter({ name: 'hub_sms_deliveries_total', help: 'Delivery requests handled by the sms-adapter, by outcome (deprecated: hub_deliveries_total{channel="sms"})', labelNames: ['outcome'] as const, registers: [deps.metrics] });
   // A provider lookup's answer is provider text like a callback's: made storable the same way,
@@ -130,9 +120,9 @@ export async function buildSmsAdapter(deps: SmsAdapterDeps): Promise<SmsAdapterS
       await templateChanges?.stop();
       await reconciler.stop();
       // Held requests end with a transient error: their batch is not committed, it comes back.
-      gate.close();
+      const closing = paused.stop();
       await consumer.stop();
-      await recordPause({ ...gate.state(), paused: false });
+      await closing;
     },
   };
 }

@@ -84,6 +84,9 @@ export const gatewayEnv = z.object({
   /** Email health: complaint rate (complained / sent); the mailbox providers' bulk-sender limits are 0.1 % / 0.3 %. */
   HEALTH_EMAIL_COMPLAINT_YELLOW: z.coerce.number().gt(0).max(1).default(0.001),
   HEALTH_EMAIL_COMPLAINT_RED: z.coerce.number().gt(0).max(1).default(0.003),
+  /** SMS health: average delivery time (acceptance to delivered callback) at or above YELLOW is yellow (runbook: > 30 s), at or above RED red. */
+  HEALTH_DELIVERY_TIME_YELLOW_MS: z.coerce.number().int().min(1).default(30_000),
+  HEALTH_DELIVERY_TIME_RED_MS: z.coerce.number().int().min(1).default(120_000),
   /** End-user inbox tokens (docs/inbox.md): "kid=secret,kid2=secret2" (secrets >= 32 characters; required with NODE_ENV=production). */
   INBOX_TOKEN_KEYS: z.string().optional().transform((spec, ctx) => {
     if (spec === undefined || spec.trim() === '') return undefined;
@@ -123,6 +126,10 @@ export const gatewayEnvChecked = gatewayEnv
   .refine((c) => c.HEALTH_EMAIL_COMPLAINT_YELLOW < c.HEALTH_EMAIL_COMPLAINT_RED, {
     message: 'HEALTH_EMAIL_COMPLAINT_YELLOW must be below HEALTH_EMAIL_COMPLAINT_RED',
     path: ['HEALTH_EMAIL_COMPLAINT_YELLOW'],
+  })
+  .refine((c) => c.HEALTH_DELIVERY_TIME_YELLOW_MS < c.HEALTH_DELIVERY_TIME_RED_MS, {
+    message: 'HEALTH_DELIVERY_TIME_YELLOW_MS must be below HEALTH_DELIVERY_TIME_RED_MS',
+    path: ['HEALTH_DELIVERY_TIME_YELLOW_MS'],
   })
   .refine((c) => c.HUB_LINK_SECRET !== undefined || c.NODE_ENV !== 'production', {
     message: 'HUB_LINK_SECRET is required when NODE_ENV=production (the key of the unsubscribe links)',

@@ -59,6 +59,8 @@ await runService(infra.log, async () => {
       emailBounceRed: config.HEALTH_EMAIL_BOUNCE_RED,
       emailComplaintYellow: config.HEALTH_EMAIL_COMPLAINT_YELLOW,
       emailComplaintRed: config.HEALTH_EMAIL_COMPLAINT_RED,
+      deliveryTimeYellowMs: config.HEALTH_DELIVERY_TIME_YELLOW_MS,
+      deliveryTimeRedMs: config.HEALTH_DELIVERY_TIME_RED_MS,
     },
   });
   const address = await app.listen({ port: config.PORT, host: config.HOST });

@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { systemClock } from '@hub/contracts';
+import { createMetricsRegistry } from '@hub/runtime';
 import { waitFor } from '@hub/testkit';
+import { buildGateway } from '@hub/gateway';
 import { startHub, type TestHub } from './support/hub.ts';
 import { seedUser, uniqueEmail, uniquePhone } from './support/seed.ts';
 import { postReminder } from './support/events.ts';
@@ -16,14 +20,26 @@ import { postReminder } from './support/events.ts';
 
 let hub: TestHub;
 let apiKey: string;
+/** A gateway of this hub with an uncached /health. */
+let gateway: FastifyInstance;
 
 beforeAll(async () => {
   hub = await startHub({ smsPause: { initialMs: 200, maxMs: 1_000 } });
   apiKey = await hub.apiKey(['events:write']);
+  gateway = await buildGateway({
+    prisma: hub.prisma, bus: hub.bus, log: hub.log, clock: systemClock, metrics: createMetricsRegistry('gateway'),
+    publicBaseUrl: 'http://127.0.0.1:3000', provider: hub.provider, health: { cacheMs: 0 },
+  });
 });
 afterAll(async () => {
+  await gateway?.close();
   await hub?.stop();
 });
+
+async function health() {
+  const res = await gateway.inject({ method: 'GET', url: '/health' });
+  return { code: res.statusCode, body: res.json() as { status: string; checks: { channels: { status: string; paused: { channel: string; code: string; heldRequests: number; instances: number }[] } } } };
+}
 
 const metric = async (name: string, channel = 'sms') => {
   const registry = channel === 'sms' ? hub.smsAdapterMetrics : hub.emailAdapterMetrics;
@@ -54,6 +70,12 @@ describe('a credential outage at the provider', () => {
     expect(refused).toBeGreaterThanOrEqual(2);
     expect(refused).toBeLessThanOrEqual(users.length + 8);
     expect(await metric('hub_channel_held_requests')).toBeGreaterThan(0);
+    // /health: red, the channel and its closed code (never the provider's text: /health is public).
+    const during = await health();
+    expect(during.code).toBe(503);
+    expect(during.body.checks.channels.status).toBe('red');
+    expect(during.body.checks.channels.paused).toEqual([expect.objectContaining({ channel: 'sms', code: 'auth_failed', instances: 1 })]);
+    expect(JSON.stringify(during.body)).not.toContain('Authenticate');
 
     // The credentials work again.
     hub.sandbox.setFaults({ failNext: null });
@@ -67,6 +89,16 @@ describe('a credential outage at the provider', () => {
     await waitFor(async () => ((await hub.prisma.channelPause.count({ where: { channel: 'sms' } })) === 0 ? true : null), { what: 'the pause record removed' });
     expect(await metric('hub_channel_paused')).toBe(0);
     expect(await metric('hub_channel_held_requests')).toBe(0);
+    expect((await health()).body.checks.channels).toEqual({ status: 'green', paused: [] });
+  });
+
+  it('/health leaves out the pause of an instance that died while paused (its next probe long overdue)', async () => {
+    const overdue = new Date(Date.now() - 11 * 60_000);
+    await hub.prisma.channelPause.create({ data: { channel: 'sms', instance: 'dead:1', code: 'auth_failed', reason: 'x', pausedSince: overdue, nextProbeAt: overdue, failures: 3 } });
+    expect((await health()).body.checks.channels).toEqual({ status: 'green', paused: [] });
+    await hub.prisma.channelPause.update({ where: { channel_instance: { channel: 'sms', instance: 'dead:1' } }, data: { nextProbeAt: new Date(Date.now() + 60_000) } });
+    expect((await health()).body.checks.channels.status).toBe('red');
+    await hub.prisma.channelPause.delete({ where: { channel_instance: { channel: 'sms', instance: 'dead:1' } } });
   });
 
   it('a message-specific refusal (invalid number, 21211) fails that delivery alone and leaves the channel open', async () => {

@@ -5,6 +5,7 @@ import { PROVIDER_ERROR_CODES, ProviderError, type SmsProvider } from '@hub/sms-
 import { EMAIL_ERROR_CODES, EmailProviderError, type EmailProvider } from '@hub/email-provider';
 import type { GatewayMetrics } from '../plugins/metrics.ts';
 import { emailFigures } from '../routes/metrics-channels.ts';
+import { channelPauses, type ChannelPausesCheck } from './channel-pauses.ts';
 import { deliveryRateLight, deliveryTimeLight, emailLight, formatWindow, latencyLight, overall, type CheckStatus, type HealthThresholds, type Light } from './verdict.ts';
 
 /**
@@ -33,6 +34,8 @@ export interface HealthReport {
     /** The mail relay: a connect (and authenticate) round trip; unknown without one. */
     emailProvider: { status: CheckStatus; latencyMs: number | null; error?: HealthErrorCode };
     /** Email outcomes in the window: relay success, bounce and complaint rates. */
+    /** Channels paused by a provider-wide failure (deliveries held, not failed): red while any is. */
+    channels: ChannelPausesCheck;
     email: {
       status: CheckStatus; window: string; accepted: number; failed: number; bounced: number; complained: number;
       successRate: number | null; bounceRate: number | null; complaintRate: number | null; sufficientSample: boolean; error?: HealthErrorCode;
@@ -102,12 +105,12 @@ export class HealthMonitor {
   }
 
   private async measure(): Promise<HealthReport> {
-    const [database, kafka, probe, deliveryRate, deliveryTime, emailProvider, email] = await Promise.all([
-      this.database(), this.kafka(), this.probeProvider(), this.deliveryRate(), this.deliveryTime(), this.probeEmailProvider(), this.email(),
+    const [database, kafka, probe, deliveryRate, deliveryTime, emailProvider, email, channels] = await Promise.all([
+      this.database(), this.kafka(), this.probeProvider(), this.deliveryRate(), this.deliveryTime(), this.probeEmailProvider(), this.email(), this.channels(),
     ]);
-    const checks = { database, kafka, provider: probe.provider, providerAuth: probe.auth, deliveryRate, deliveryTime, emailProvider, email };
+    const checks = { database, kafka, provider: probe.provider, providerAuth: probe.auth, deliveryRate, deliveryTime, emailProvider, email, channels };
     return {
-      status: overall([database.status, kafka.status, probe.provider.status, probe.auth.status, deliveryRate.status, deliveryTime.status, emailProvider.status, email.status]),
+      status: overall([database.status, kafka.status, probe.provider.status, probe.auth.status, deliveryRate.status, deliveryTime.status, emailProvider.status, email.status, channels.status]),
       checkedAt: this.deps.clock.now().toISOString(),
       checks,
     };
@@ -116,6 +119,15 @@ export class HealthMonitor {
   private failed(check: string, err: unknown, code: HealthErrorCode): HealthErrorCode {
     this.deps.log?.warn({ check, code, err: err instanceof Error ? err.message : String(err) }, 'health check failed');
     return code;
+  }
+
+  private async channels(): Promise<ChannelPausesCheck> {
+    try {
+      const paused = await withTimeout(channelPauses(this.deps.prisma, this.deps.clock.now()), this.deps.thresholds.dependencyTimeoutMs);
+      return { status: paused.length > 0 ? 'red' : 'green', paused };
+    } catch (err) {
+      return { status: 'unknown', paused: [], error: this.failed('channels', err, codeOf(err, 'query_failed')) as 'query_failed' | 'timeout' };
+    }
   }
 
   private async database(): Promise<HealthReport['checks']['database']> {

@@ -19,6 +19,11 @@ const healthSchema = z.object({
     deliveryRate: z.object({ status, window: z.string(), rate: z.number().nullable(), delivered: z.number(), failed: z.number(), sufficientSample: z.boolean(), error }).describe('SMS'),
     deliveryTime: z.object({ status, window: z.string(), averageMs: z.number().nullable(), delivered: z.number(), sufficientSample: z.boolean(), error })
       .describe('SMS: average time from provider acceptance to the delivered callback, over the delivery-rate window'),
+    channels: z.object({
+      status,
+      paused: z.array(z.object({ channel: z.string(), code: z.string(), since: z.string(), nextProbeAt: z.string(), heldRequests: z.number(), instances: z.number() })),
+      error: z.enum(['query_failed', 'timeout']).optional(),
+    }).describe('channels paused by a provider-wide failure (credentials, account, sender, rate limit, provider down): their deliveries are held, not failed; red while any is'),
     emailProvider: z.object({ status, latencyMs: z.number().nullable(), error }).describe('the mail relay (connect + authenticate)'),
     email: z.object({
       status, window: z.string(), accepted: z.number(), failed: z.number(), bounced: z.number(), complained: z.number(),
@@ -33,7 +38,7 @@ export function registerHealthRoutes(app: FastifyInstance, monitor: HealthMonito
   r.get('/health', {
     schema: {
       tags: ['health'], security: [],
-      summary: 'Green / yellow / red by the runbook: SMS provider latency and auth, SMS delivery rate and average delivery time, mail relay, email success / bounce / complaint rates, database, Kafka (503 when red)',
+      summary: 'Green / yellow / red by the runbook: SMS provider latency and auth, paused channels, SMS delivery rate and average delivery time, mail relay, email success / bounce / complaint rates, database, Kafka (503 when red)',
       response: { 200: healthSchema, 503: healthSchema },
     },
   }, async (_request, reply) => {

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { TransientError } from '@hub/bus';
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { sharedMetric } from './consumer.ts';
 
 /**
  * A channel's circuit for provider-wide failures (bad credentials, a suspended account, an
@@ -212,20 +213,16 @@ export class ChannelGate {
 }
 
 function gauge(registry: Registry, name: string, help: string): Gauge<'channel'> {
-  const existing = registry.getSingleMetric(name);
-  if (existing) return existing as Gauge<'channel'>;
-  return new Gauge({ name, help, labelNames: ['channel'] as const, registers: [registry] });
+  return sharedMetric(registry, name, () => new Gauge({ name, help, labelNames: ['channel'] as const, registers: [registry] }));
 }
 
 function pauseCounter(registry: Registry): Counter<'channel' | 'code'> {
-  const existing = registry.getSingleMetric('hub_channel_pauses_total');
-  if (existing) return existing as Counter<'channel' | 'code'>;
-  return new Counter({
+  return sharedMetric(registry, 'hub_channel_pauses_total', () => new Counter({
     name: 'hub_channel_pauses_total',
     help: 'Provider-wide failures that paused a channel (or lengthened its pause), by closed code',
     labelNames: ['channel', 'code'] as const,
     registers: [registry],
-  });
+  }));
 }
 
 /** The slice of Prisma the pause record needs (raw statements). */

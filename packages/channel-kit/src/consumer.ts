@@ -56,12 +56,15 @@ export async function consumeDeliveries<O extends string>(options: DeliveryConsu
 
 /** hub_deliveries_total{channel,outcome}: one registry holds one counter, whoever asks first. */
 export function deliveryOutcomeCounter(registry: Registry): Counter<'channel' | 'outcome'> {
-  const existing = registry.getSingleMetric('hub_deliveries_total');
-  if (existing) return existing as Counter<'channel' | 'outcome'>;
-  return new Counter({
+  return sharedMetric(registry, 'hub_deliveries_total', () => new Counter({
     name: 'hub_deliveries_total',
     help: 'Delivery requests handled by the channel adapters, by channel and outcome',
     labelNames: ['channel', 'outcome'] as const,
     registers: [registry],
-  });
+  }));
+}
+
+/** The registry's metric of that name, created by `make` on first use (several adapters or gates share one registry in tests). */
+export function sharedMetric<M>(registry: Registry, name: string, make: () => M): M {
+  return (registry.getSingleMetric(name) as M | undefined) ?? make();
 }

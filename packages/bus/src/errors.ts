@@ -67,6 +67,21 @@ const TRANSIENT_NAMES = new Set([
   'KafkaJSMetadataNotLoaded',
 ]);
 
+/**
+ * node-postgres (under @prisma/adapter-pg) reports a lost or unobtainable connection as a bare
+ * Error with no code: the server was killed or restarted mid-statement, or the pool could not
+ * connect in time. Matched by the exact messages pg and pg-pool raise (pg 8), never by a pattern.
+ */
+const TRANSIENT_PG_MESSAGES = new Set([
+  'Connection terminated unexpectedly',
+  'Connection terminated',
+  'Connection terminated due to connection timeout',
+  'timeout exceeded when trying to connect',
+  'timeout expired',
+  'Query read timeout',
+  'Client has encountered a connection error and is not queryable',
+]);
+
 /** Walks an error and its causes (and Prisma driver-adapter wrappers) looking for a known code. */
 export function classifyFailure(err: unknown): FailureKind {
   const seen = new Set<unknown>();
@@ -83,6 +98,7 @@ export function classifyFailure(err: unknown): FailureKind {
     }
     if (typeof record.code === 'string' && TRANSIENT_CODES.has(record.code)) return 'transient';
     if (typeof record.originalCode === 'string' && TRANSIENT_CODES.has(record.originalCode)) return 'transient';
+    if (current instanceof Error && current.constructor === Error && record.code === undefined && TRANSIENT_PG_MESSAGES.has(current.message)) return 'transient';
     if (record.kind === 'postgres' || record.kind === 'DatabaseNotReachable' || record.kind === 'ConnectionClosed' || record.kind === 'SocketTimeout') {
       if (record.kind !== 'postgres') return 'transient';
     }

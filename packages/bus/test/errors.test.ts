@@ -14,6 +14,16 @@ describe('classifyFailure', () => {
     expect(classifyFailure(Object.assign(new Error('pool'), { code: 'P2024' }))).toBe('transient');
     expect(classifyFailure(Object.assign(new Error('tx start'), { code: 'P2028' }))).toBe('transient');
   });
+  it('recognises node-postgres losing its connection (a bare Error, no code) by its exact message', () => {
+    // what a statement in flight gets when PostgreSQL is killed (seen in test/restarts)
+    expect(classifyFailure(new Error('Connection terminated unexpectedly'))).toBe('transient');
+    expect(classifyFailure(new Error('timeout exceeded when trying to connect'))).toBe('transient');
+    expect(classifyFailure(new Error('wrapped', { cause: new Error('Client has encountered a connection error and is not queryable') }))).toBe('transient');
+    // only pg's own bare errors: not a subclass, not one with a code, not a longer message
+    expect(classifyFailure(new TypeError('Connection terminated unexpectedly'))).toBe('unknown');
+    expect(classifyFailure(Object.assign(new Error('Connection terminated'), { code: 'X1' }))).toBe('unknown');
+    expect(classifyFailure(new Error('Connection terminated unexpectedly by a bug'))).toBe('unknown');
+  });
   it('recognises kafkajs connection errors, but not non-retriable protocol errors', () => {
     expect(classifyFailure(Object.assign(new Error('x'), { name: 'KafkaJSConnectionError' }))).toBe('transient');
     expect(classifyFailure(Object.assign(new Error('x'), { name: 'KafkaJSProtocolError', retriable: false }))).toBe('unknown');

@@ -13,7 +13,7 @@ const migrationNames = readdirSync(migrationsDir, { withFileTypes: true }).filte
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
 const TABLES = [
-  '_prisma_migrations', 'admin_audit_events', 'api_keys', 'channel_opt_out_events', 'email_message_events', 'email_messages',
+  '_prisma_migrations', 'admin_audit_events', 'api_keys', 'channel_opt_out_events', 'channel_pauses', 'email_message_events', 'email_messages',
   'email_templates', 'email_verifications', 'inapp_inboxes', 'inapp_items', 'inapp_templates',
   'notification_deliveries', 'notification_events', 'notification_preferences', 'notification_subscriptions',
   'phone_verifications', 'routing_chains', 'routing_policies', 'routing_steps', 'scheduled_jobs', 'sms_click_tracking',

@@ -186,39 +186,77 @@ export interface LatencyStats {
   delivered: number;
   acceptPerSec: number;
   deliveredPerSec: number;
+  /** Event → the provider accepted the message (SMS: sms_messages.sent_at, set by the adapter from the create call's answer). */
   acceptMs: Percentiles;
+  /**
+   * SMS: event → Twilio's "sent" callback (see sentCallbackSource); null for email. Apart
+   * from acceptMs since sent_at keeps the acceptance time (provider_sent_at holds the callback's).
+   */
+  sentCallbackMs: Percentiles | null;
+  /**
+   * `applied`: the commit time of the transaction that recorded the callback (its
+   * sms_message_events row, insert-only; needs track_commit_timestamp, which the bench's
+   * private server turns on); `received`: sms_messages.provider_sent_at, when status-ingest's
+   * webhook received it (a server without commit timestamps).
+   */
+  sentCallbackSource: 'applied' | 'received' | null;
   deliveredMs: Percentiles;
 }
 
+const commitTimestamps = new WeakMap<pg.Pool, Promise<boolean>>();
+/** Whether the server records commit timestamps (track_commit_timestamp). */
+function hasCommitTimestamps(db: pg.Pool): Promise<boolean> {
+  let p = commitTimestamps.get(db);
+  if (!p) {
+    p = db.query<{ track_commit_timestamp: string }>('SHOW track_commit_timestamp').then((r) => r.rows[0]?.track_commit_timestamp === 'on');
+    commitTimestamps.set(db, p);
+  }
+  return p;
+}
+
 /**
- * Event → provider accept and event → delivered for events whose id starts with idPrefix.
- * SMS: sms_messages.sent_at / delivered_at. Email: email_messages.sent_at (the SMTP server's
- * 250 recorded) and the moment the delivery row became delivered (its updated_at: the final
- * write; its delivered_at is the provider event's timestamp, whole seconds in SendGrid's format).
+ * Event → provider accept, → "sent" callback (SMS) and → delivered for events whose id starts
+ * with idPrefix. SMS: sms_messages.sent_at (the acceptance; status-ingest keeps it), the sent
+ * callback (sentCallbackSource), delivered_at (the delivered callback applied). Email:
+ * email_messages.sent_at (the SMTP server's 250 recorded) and the moment the delivery row
+ * became delivered (its updated_at: the final write; its delivered_at is the provider event's
+ * timestamp, whole seconds in SendGrid's format).
  */
 export async function latencyStats(db: pg.Pool, idPrefix: string, windowStart: Date, channel: 'sms' | 'email' = 'sms'): Promise<LatencyStats> {
-  const join = channel === 'sms' ? 'LEFT JOIN sms_messages s ON s.notification_delivery_id = d.id' : 'LEFT JOIN email_messages s ON s.notification_delivery_id = d.id';
-  const delivered = channel === 'sms' ? 's.delivered_at' : `CASE WHEN d.status = 'delivered' THEN d.updated_at END`;
+  const sms = channel === 'sms';
+  const applied = sms && (await hasCommitTimestamps(db));
+  const join = sms ? 'LEFT JOIN sms_messages s ON s.notification_delivery_id = d.id' : 'LEFT JOIN email_messages s ON s.notification_delivery_id = d.id';
+  const accepted = sms ? 's.sent_at' : 'coalesce(s.sent_at, s.send_started_at)';
+  const delivered = sms ? 's.delivered_at' : `CASE WHEN d.status = 'delivered' THEN d.updated_at END`;
+  const sentCallback = !sms
+    ? 'NULL::timestamptz'
+    : applied
+      ? `(SELECT min(pg_xact_commit_timestamp(ev.xmin)) FROM sms_message_events ev WHERE ev.sms_message_id = s.id AND ev.source = 'callback' AND ev.twilio_status = 'sent')`
+      : 's.provider_sent_at';
   const { rows } = await db.query(
     `WITH m AS (
-       SELECT e.occurred_at, coalesce(s.sent_at, s.send_started_at) AS accepted_at, ${delivered} AS delivered_at
+       SELECT e.occurred_at, ${accepted} AS accepted_at, ${sentCallback} AS sent_cb_at, ${delivered} AS delivered_at
          FROM notification_events e
          JOIN notification_deliveries d ON d.event_id = e.id
          ${join}
         WHERE e.id LIKE $1 || '%')
      SELECT count(*)::int AS events,
             count(accepted_at)::int AS accepted,
+            count(sent_cb_at)::int AS sent_cb,
             count(delivered_at)::int AS delivered,
             extract(epoch FROM max(accepted_at) - $2::timestamptz) AS accept_span,
             extract(epoch FROM max(delivered_at) - $2::timestamptz) AS delivered_span,
             avg(extract(epoch FROM accepted_at - occurred_at) * 1000)::float8 AS accept_mean,
+            avg(extract(epoch FROM sent_cb_at - occurred_at) * 1000)::float8 AS sent_cb_mean,
             avg(extract(epoch FROM delivered_at - occurred_at) * 1000)::float8 AS delivered_mean,
             percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY extract(epoch FROM accepted_at - occurred_at) * 1000) AS accept_p,
+            percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY extract(epoch FROM sent_cb_at - occurred_at) * 1000) AS sent_cb_p,
             percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY extract(epoch FROM delivered_at - occurred_at) * 1000) AS delivered_p
        FROM m`,
     [idPrefix, windowStart],
   );
-  const r = rows[0] as { events: number; accepted: number; delivered: number; accept_span: string | null; delivered_span: string | null; accept_mean: number | null; delivered_mean: number | null; accept_p: number[] | null; delivered_p: number[] | null };
+  type Row = { events: number; accepted: number; sent_cb: number; delivered: number; accept_span: string | null; delivered_span: string | null; accept_mean: number | null; sent_cb_mean: number | null; delivered_mean: number | null; accept_p: number[] | null; sent_cb_p: number[] | null; delivered_p: number[] | null };
+  const r = rows[0] as Row;
   const p = (mean: number | null, a: number[] | null) => ({ mean: round(mean ?? NaN, 0), p50: round(a?.[0] ?? NaN, 0), p95: round(a?.[1] ?? NaN, 0), p99: round(a?.[2] ?? NaN, 0) });
   return {
     events: r.events,
@@ -227,6 +265,8 @@ export async function latencyStats(db: pg.Pool, idPrefix: string, windowStart: D
     acceptPerSec: round(r.accepted / Math.max(0.001, Number(r.accept_span ?? 0))),
     deliveredPerSec: round(r.delivered / Math.max(0.001, Number(r.delivered_span ?? 0))),
     acceptMs: p(r.accept_mean, r.accept_p),
+    sentCallbackMs: sms ? p(r.sent_cb_mean, r.sent_cb_p) : null,
+    sentCallbackSource: sms ? (applied ? 'applied' : 'received') : null,
     deliveredMs: p(r.delivered_mean, r.delivered_p),
   };
 }

@@ -80,6 +80,7 @@ function emailSection(L: string[], r: ReportInput): void {
   L.push(row(['accepted/s (accepted ÷ last accept − start)', b.stats.acceptPerSec, e.stats.acceptPerSec]));
   L.push(row(['busiest second of accepts', b.peakAcceptPerSec, e.peakAcceptPerSec]));
   L.push(row(['event → provider accept, mean / p50 / p95 / p99 ms', pct(b.stats.acceptMs), pct(e.stats.acceptMs)]));
+  L.push(row([`event → Twilio's "sent" callback ${sentCallbackWord(b.stats)}, mean / p50 / p95 / p99 ms`, b.stats.sentCallbackMs ? pct(b.stats.sentCallbackMs) : '–', '–']));
   L.push(row(['event → stored by the sandbox, mean / p50 / p95 / p99 ms', '–', `${pct(e.sandboxReceivedMs)} (${e.sandboxReceivedMs.matched} matched)`]));
   L.push(row(['event → delivered, mean / p50 / p95 / p99 ms', pct(b.stats.deliveredMs), pct(e.stats.deliveredMs)]));
   L.push(row(['event → the delivered event\'s own timestamp (whole seconds), mean / p50 / p95 / p99 ms', '–', pct(e.deliveredProviderTimestampMs)]));
@@ -107,6 +108,13 @@ function emailSection(L: string[], r: ReportInput): void {
   }
 }
 
+/** How the "sent" callback time was taken (LatencyStats.sentCallbackSource). */
+const sentCallbackWord = (s: { sentCallbackSource: 'applied' | 'received' | null }) => (s.sentCallbackSource === 'received' ? 'received' : 'applied');
+const SENT_CALLBACK_NOTE: Record<'applied' | 'received', string> = {
+  applied: 'the commit time of the status-ingest transaction that applied it (its sms_message_events row, via track_commit_timestamp)',
+  received: "sms_messages.provider_sent_at, when status-ingest's webhook received it (this server records no commit timestamps, so the apply time itself is not available)",
+};
+
 const row = (cells: (string | number | null | undefined)[]) => `| ${cells.map((c) => (c === null || c === undefined ? '–' : String(c))).join(' | ')} |`;
 
 export function renderMarkdown(r: ReportInput & { targets: Target[] }): string {
@@ -122,16 +130,17 @@ export function renderMarkdown(r: ReportInput & { targets: Target[] }): string {
   const sc = r.scheduled;
   L.push(`${sc.events} events scheduled 4–9 s ahead (due times spread over 5 s). Due → job published: min ${sc.dueToPublishedMs.min} / p50 ${sc.dueToPublishedMs.p50} / p95 ${sc.dueToPublishedMs.p95} / max ${sc.dueToPublishedMs.max} ms; due → SMS accepted by the provider: min ${sc.dueToAcceptMs.min} / p50 ${sc.dueToAcceptMs.p50} / p95 ${sc.dueToAcceptMs.p95} / max ${sc.dueToAcceptMs.max} ms; published early: ${sc.early}. The scheduler runs with its defaults (SCHEDULER_POLL_MS 250) unless BENCH_SERVICE_ENV says otherwise.`, '');
   L.push('## 1. Steady stream (Kafka → provider accept → delivered)', '');
-  L.push(row(['rate/s', 'published', 'accept/s', 'accept p50/p95/p99 ms', 'delivered/s', 'delivered p50/p95/p99 ms', 'lag at end (router/adapter/status)', 'drained after', '% of DB limit']), row(['---:', '---:', '---:', '---', '---:', '---', '---', '---:', '---:']));
+  const cbWord = sentCallbackWord(r.steady.phases[0] ?? r.burst.stats);
+  L.push(row(['rate/s', 'published', 'accept/s', 'event → provider accept p50/p95/p99 ms', `event → "sent" callback ${cbWord} p50/p95/p99 ms`, 'delivered/s', 'delivered p50/p95/p99 ms', 'lag at end (router/adapter/status)', 'drained after', '% of DB limit']), row(['---:', '---:', '---:', '---', '---', '---:', '---', '---', '---:', '---:']));
   for (const p of r.steady.phases) {
-    L.push(row([p.rate, p.published, p.acceptPerSec, `${p.acceptMs.p50} / ${p.acceptMs.p95} / ${p.acceptMs.p99}`, p.deliveredPerSec, `${p.deliveredMs.p50} / ${p.deliveredMs.p95} / ${p.deliveredMs.p99}`, `${p.lagAtEnd.router} / ${p.lagAtEnd['sms-adapter']} / ${p.lagAtEnd['status-ingest']}`, p.drainedSeconds === null ? 'not drained' : `${p.drainedSeconds} s`, `${((100 * p.acceptPerSec) / r.limits.db.perSec).toFixed(1)} %`]));
+    L.push(row([p.rate, p.published, p.acceptPerSec, `${p.acceptMs.p50} / ${p.acceptMs.p95} / ${p.acceptMs.p99}`, p.sentCallbackMs ? `${p.sentCallbackMs.p50} / ${p.sentCallbackMs.p95} / ${p.sentCallbackMs.p99}` : '–', p.deliveredPerSec, `${p.deliveredMs.p50} / ${p.deliveredMs.p95} / ${p.deliveredMs.p99}`, `${p.lagAtEnd.router} / ${p.lagAtEnd['sms-adapter']} / ${p.lagAtEnd['status-ingest']}`, p.drainedSeconds === null ? 'not drained' : `${p.drainedSeconds} s`, `${((100 * p.acceptPerSec) / r.limits.db.perSec).toFixed(1)} %`]));
   }
   if (r.steady.skippedRates.length) L.push('', `Not run: ${r.steady.skippedRates.join(', ')}/s — a lower rate already saturated the hub (accepted < 80 % of the offered rate), so a higher one would only measure a longer queue.`);
-  L.push('', 'Accept/s = accepted messages ÷ (last accept − phase start); latencies from notification_events.occurred_at to sms_messages.sent_at / delivered_at (percentile_cont in SQL).', '');
+  L.push('', `Accept/s = accepted messages ÷ (last accept − phase start); latencies from notification_events.occurred_at (percentile_cont in SQL) to: provider accept = sms_messages.sent_at (the adapter records the create call's answer; status-ingest keeps it); "sent" callback = ${SENT_CALLBACK_NOTE[cbWord]}; delivered = sms_messages.delivered_at (the delivered callback applied).`, '');
   L.push('Resident memory during scenario 1 (MB, max / mean): ' + Object.entries(r.steady.rssMb).map(([k, v]) => `${k} ${v.maxMb} / ${v.meanMb}`).join('; '), '');
   L.push(`CPU split during scenario 1 (${r.steady.wallSeconds} s wall, ${r.machine.cores} cores = ${(r.steady.wallSeconds * r.machine.cores).toFixed(0)} CPU-s available): ` + Object.entries(r.steady.cpuSeconds).map(([k, v]) => `${k} ${v} s (${r.steady.cpuShare[k]} %)`).join('; '), '');
   L.push('## 2. Burst', '');
-  L.push(`${r.burst.events} events published in ${r.burst.publishSeconds} s; every delivery final after ${r.burst.finalSeconds ?? 'timeout'} s → mean ${r.burst.meanPerSec}/s, peak accept ${r.burst.peakAcceptPerSec}/s (${((100 * r.burst.meanPerSec) / r.limits.db.perSec).toFixed(1)} % of DB limit); accept p99 ${r.burst.stats.acceptMs.p99} ms.`, '');
+  L.push(`${r.burst.events} events published in ${r.burst.publishSeconds} s; every delivery final after ${r.burst.finalSeconds ?? 'timeout'} s → mean ${r.burst.meanPerSec}/s, peak accept ${r.burst.peakAcceptPerSec}/s (${((100 * r.burst.meanPerSec) / r.limits.db.perSec).toFixed(1)} % of DB limit); event → provider accept p99 ${r.burst.stats.acceptMs.p99} ms, → "sent" callback ${sentCallbackWord(r.burst.stats)} p99 ${r.burst.stats.sentCallbackMs?.p99 ?? '–'} ms.`, '');
   L.push(`CPU per delivered SMS (ms, from the first publish until every delivery was final, ${r.burst.cpuWallSeconds} s): ${cpuLine(r.burst.cpuMsPerMessage)}; the hub (services + Kafka + PostgreSQL) ${r.burst.hubCpuMsPerMessage} ms. Deliveries: ${statusLine(r.burst.statuses)}.`, '');
   emailSection(L, r);
   L.push('## 3. Broadcast', '');

@@ -117,7 +117,7 @@ export async function steady(infra: Infra, rates: number[], seconds: number, dra
     }, drainTimeoutS * 1000, 1000);
     const stats = await latencyStats(infra.db, `${tag}-ev-`, start);
     phases.push({ rate, seconds, published: total, lagAtEnd, drainedSeconds: drained ? round((Date.now() - drainStart) / 1000) : null, ...stats });
-    log(`  accept ${stats.acceptPerSec}/s p99 ${stats.acceptMs.p99} ms; delivered ${stats.deliveredPerSec}/s; lag ${JSON.stringify(lagAtEnd)}; drained ${drained}`);
+    log(`  accept ${stats.acceptPerSec}/s p99 ${stats.acceptMs.p99} ms; sent callback (${stats.sentCallbackSource}) p99 ${stats.sentCallbackMs?.p99} ms; delivered ${stats.deliveredPerSec}/s; lag ${JSON.stringify(lagAtEnd)}; drained ${drained}`);
   }
   const cpu1 = await cpuSnapshot(groups);
   const wallSeconds = (Date.now() - wall0) / 1000;

@@ -12,7 +12,7 @@ import type { Logger } from '@hub/logger';
 import type { PhoneVerifier, SmsProvider } from '@hub/sms-provider';
 import type { EmailProvider } from '@hub/email-provider';
 import type { Scope } from './api-keys.ts';
-import { HealthMonitor } from './health/monitor.ts';
+import { HealthMonitor, type ProviderAccountHealth } from './health/monitor.ts';
 import { DEFAULT_HEALTH_THRESHOLDS, type HealthThresholds } from './health/verdict.ts';
 import { authenticate, routeScopes, useKeyCache } from './plugins/auth.ts';
 import { VerifiedKeyCache } from './key-cache.ts';
@@ -51,6 +51,10 @@ import { registerEventDetailRoute } from './routes/event-detail.ts';
 import { registerRecipientSearchRoutes } from './routes/recipients-search.ts';
 import { registerAuditTrail } from './routes/audit.ts';
 import { registerConsoleRoutes } from './routes/console.ts';
+import { registerConsumerLagRoute } from './routes/consumer-lag.ts';
+import { registerDeliveriesLiveRoute } from './routes/deliveries-live.ts';
+import { registerOptOutHistoryRoute } from './routes/opt-out-history.ts';
+import { DeliveryFeed, type DeliveryFeedOptions } from './live/delivery-feed.ts';
 
 export interface GatewayDeps {
   prisma: PrismaClient;
@@ -70,6 +74,8 @@ export interface GatewayDeps {
   allowedCountries?: readonly string[];
   /** Health criteria (runbook defaults); tests lower them to stay fast. */
   health?: Partial<HealthThresholds>;
+  /** The background account checks of /health (balance, sender exists); absent: they report not_configured. */
+  providerAccount?: ProviderAccountHealth;
   /** Price per segment by country for the cost metrics. */
   prices?: PriceTable;
   /** Bound of an event's serialized payload (default MAX_EVENT_PAYLOAD_BYTES, 256 KiB). */
@@ -91,6 +97,8 @@ export interface GatewayDeps {
   databaseUrl?: string;
   /** POST /v1/sends: whether a raw phone number may be texted (GATEWAY_SENDS_ALLOW_RAW_NUMBERS, default false). */
   sends?: { allowRawNumbers: boolean };
+  /** The console's live stream and consumer-lag cache (docs/console.md); tests lower the bounds. */
+  consoleLive?: Omit<DeliveryFeedOptions, 'prisma' | 'log' | 'metrics'> & { maxStreamMs?: number; lagTtlMs?: number };
 }
 
 export interface EmailSettings {
@@ -239,9 +247,15 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
   registerInboxRoutes(app, { prisma: deps.prisma, clock: deps.clock, metrics: deps.metrics, auth: inbox, hub: inboxHub });
   registerInboxExampleRoutes(app);
   registerRoutingRoutes(app, { prisma: deps.prisma });
-  const monitor = new HealthMonitor({ ...core, provider: deps.provider, emailProvider: deps.emailProvider, metrics, log: deps.log, thresholds: { ...DEFAULT_HEALTH_THRESHOLDS, ...deps.health } });
+  const monitor = new HealthMonitor({ ...core, provider: deps.provider, emailProvider: deps.emailProvider, metrics, log: deps.log, thresholds: { ...DEFAULT_HEALTH_THRESHOLDS, ...deps.health }, account: deps.providerAccount, registry: deps.metrics });
   registerHealthRoutes(app, monitor);
   registerConsoleRoutes(app);
+  const { maxStreamMs, lagTtlMs, ...feedOptions } = deps.consoleLive ?? {};
+  const feed = new DeliveryFeed({ prisma: deps.prisma, log: deps.log, metrics: deps.metrics, ...feedOptions });
+  app.addHook('preClose', async () => feed.close());
+  registerDeliveriesLiveRoute(app, { prisma: deps.prisma, feed, ...(maxStreamMs ? { maxStreamMs } : {}) });
+  registerConsumerLagRoute(app, { ...core, log: deps.log, ...(lagTtlMs !== undefined ? { ttlMs: lagTtlMs } : {}) });
+  registerOptOutHistoryRoute(app, { prisma: deps.prisma });
   app.get('/metrics', { schema: { hide: true } as object }, async (_req, reply) => reply.type(deps.metrics.contentType).send(await deps.metrics.metrics()));
   return app;
 }

@@ -7,7 +7,9 @@
 #  4. the end-to-end smoke (scripts/docker/smoke.mjs);
 #  5. kill -9 of the sms-adapter container's process during a burst: it must be restarted
 #     by its restart policy, turn healthy again, and every SMS be delivered exactly once;
-#  6. tears the stack down and stops the daemon it started, by its PID.
+#  6. the end-to-end test file with Kafka and PostgreSQL in containers (testcontainers,
+#     HUB_TEST_INFRA=containers, on the stand-in images);
+#  7. tears the stack down and stops the daemon it started, by its PID.
 # Skipped, with exit 0, only when no engine can be started here (HUB_DOCKER_SKIP=1 too).
 source "$(dirname "$0")/lib.sh"
 cd "$HUB_ROOT"
@@ -115,6 +117,19 @@ until [ "$(docker inspect -f '{{.RestartCount}}' "$cid")" -gt "$restarts_before"
 done
 log "$victim restarted by its restart policy (restart count $(docker inspect -f '{{.RestartCount}}' "$cid")) and healthy again"
 smoke verify 30
+
+phase "testcontainers"
+# The integration harness with Kafka and PostgreSQL in containers started by testcontainers
+# (HUB_TEST_INFRA=containers; packages/testkit/src/containers.ts): the end-to-end test file,
+# on the local stand-in images (nothing can be pulled here; a normal machine pulls the
+# official ones). The compose stack goes first: two Kafka set-ups at once do not fit in 2 cores.
+"${COMPOSE[@]}" down -v --remove-orphans --timeout 10 >/dev/null 2>&1 || true
+HUB_TEST_INFRA=containers HUB_TEST_IMAGE_PULL=never \
+  HUB_TEST_POSTGRES_IMAGE=local/postgres:15 HUB_TEST_KAFKA_IMAGE=local/kafka:3.9.1 \
+  TESTCONTAINERS_RYUK_DISABLED=true TESTCONTAINERS_HOST_OVERRIDE=localhost \
+  npx vitest run --project integration test/e2e.int.test.ts
+left=$(docker ps -aq | wc -l)
+[ "$left" = 0 ] || { echo "testcontainers left $left containers behind"; docker ps -a; exit 1; }
 
 phase "done"
 echo "== docker: passed (image $(docker image inspect notification-hub:local --format '{{.Size}}' | awk '{printf "%.0f MB", $1/1e6}'), $(( SECONDS - t0 )) s)"

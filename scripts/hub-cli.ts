@@ -7,6 +7,7 @@
  *   dlq list <topic> [--limit N]                                  dead letters not yet replayed
  *   dlq show <topic> --offset <partition>/<offset>                one dead letter, replayed or not
  *   dlq replay <topic> --all | --limit N | --offset <p>/<o>        publishes them back to <topic>
+ *   retention sweep                                               deletes now what is older than its window (RETENTION_* as the scheduler reads them)
  * <topic> is a hub topic name (notify.events.v1) or its key in TOPICS (events, smsDeliveries…).
  */
 import { pathToFileURL } from 'node:url';
@@ -18,6 +19,7 @@ import { createPrisma, type PrismaClient } from '@hub/db';
 import { createLogger } from '@hub/logger';
 import { z } from 'zod';
 import { createApiKey, SCOPES, type Scope } from '@hub/gateway';
+import { loadSchedulerConfig, retentionPolicyOf, sweepRetention } from '@hub/scheduler';
 import { seedDemo } from './dev-seed.ts';
 
 export interface CliDeps {
@@ -26,12 +28,14 @@ export interface CliDeps {
   print: (line: string) => void;
   /** The hub's Kafka (dlq commands only); made on first use. */
   bus?: () => Bus;
+  /** Settings (retention windows); default process.env. */
+  env?: Record<string, string | undefined>;
 }
 
 /** A usage or input error: printed as `error: …`, exit status 2. */
 export class CliError extends Error {}
 
-const USAGE = 'usage: hub keys create --scopes <list> [--name N] | keys list | keys revoke <id-or-prefix> | seed-demo | dlq list <topic> [--limit N] | dlq show <topic> --offset P/O | dlq replay <topic> --all|--limit N|--offset P/O';
+const USAGE = 'usage: hub keys create --scopes <list> [--name N] | keys list | keys revoke <id-or-prefix> | seed-demo | dlq list <topic> [--limit N] | dlq show <topic> --offset P/O | dlq replay <topic> --all|--limit N|--offset P/O | retention sweep';
 
 /** A hub topic by name or by its TOPICS key. */
 export function hubTopic(arg: string | undefined): TopicName {
@@ -102,6 +106,13 @@ export async function runCli(argv: string[], deps: CliDeps): Promise<void> {
     const verb = command === 'list' ? 'listed' : `replayed to ${topic}`;
     const skipped = run.skipped > 0 ? ` (${run.skipped} truncated copies not replayed: republish them from their source offset)` : '';
     print(`${run.handled - run.skipped} ${verb}${skipped}; ${run.remaining} ${command === 'list' ? 'more ' : ''}waiting in ${topic}.dlq`);
+  } else if (group === 'retention' && command === 'sweep') {
+    const config = loadSchedulerConfig(deps.env ?? process.env);
+    const policy = retentionPolicyOf(config);
+    const t0 = Date.now();
+    const deleted = await sweepRetention(prisma, policy, new Date(), { batchSize: config.RETENTION_BATCH_SIZE, pauseMs: config.RETENTION_BATCH_PAUSE_MS });
+    for (const [table, n] of Object.entries(deleted)) print(`${table.padEnd(24)} ${n}`);
+    print(`swept in ${Date.now() - t0} ms (windows in days, 0 = kept: ${JSON.stringify(policy)})`);
   } else if (group === 'seed-demo') {
     await seedDemo(prisma);
     print('demo user seeded');

@@ -1,6 +1,7 @@
 import { createInfra, runService } from '@hub/runtime';
 import { buildScheduler } from './app.ts';
-import { loadSchedulerConfig } from './config.ts';
+import { loadSchedulerConfig, retentionPolicyOf } from './config.ts';
+import { startRetention } from './retention.ts';
 
 const config = loadSchedulerConfig();
 const infra = createInfra('scheduler', config);
@@ -14,6 +15,13 @@ await runService(infra.log, async () => {
     instanceId: config.SCHEDULER_INSTANCE_ID,
     strandedEventAfterMs: config.SCHEDULER_STRANDED_EVENT_AFTER_MS,
   });
-  infra.log.info('scheduler started');
-  return { stop: async () => { await scheduler.stop(); await infra.close(); } };
+  const retention = config.RETENTION_INTERVAL_MS > 0
+    ? startRetention({
+        prisma: infra.prisma, log: infra.log.child({ component: 'retention' }), policy: retentionPolicyOf(config),
+        intervalMs: config.RETENTION_INTERVAL_MS, now: () => new Date(),
+        options: { batchSize: config.RETENTION_BATCH_SIZE, pauseMs: config.RETENTION_BATCH_PAUSE_MS },
+      })
+    : null;
+  infra.log.info({ retention: config.RETENTION_INTERVAL_MS > 0 ? retentionPolicyOf(config) : 'off' }, 'scheduler started');
+  return { stop: async () => { await retention?.stop(); await scheduler.stop(); await infra.close(); } };
 });

@@ -1,7 +1,7 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
@@ -9,6 +9,7 @@ import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import { startKafka, freePort, type KafkaBroker } from '@hub/kafka-local';
 import { dropDatabase, migrate } from '@hub/db';
 import { createTwilioSandbox, type TwilioSandbox } from '@hub/twilio-sandbox';
+import { startPostgres } from '@hub/testkit';
 import { startEmailSandboxThread, type EmailSandboxThread } from './email-sandbox.ts';
 
 export const root = path.resolve(import.meta.dirname, '..');
@@ -34,6 +35,8 @@ export interface Infra {
   databaseUrl: string;
   adminUrl: string;
   db: pg.Pool;
+  /** The bench's own PostgreSQL server, or the shared one of BENCH_DATABASE_URL. */
+  postgres: PostgresInfo;
   kafka: Kafka;
   admin: Admin;
   producer: Producer;
@@ -49,7 +52,51 @@ export interface Infra {
   stop(): Promise<void>;
 }
 
+export interface PostgresInfo {
+  server: 'private' | 'shared';
+  /** The private server's postmaster: its CPU and its children's (live and exited) are PostgreSQL's. */
+  postmasterPid: number | null;
+  /** What the bench asked for (private server) and what the server runs with (both modes). */
+  requested: Record<string, string | number>;
+  settings: Record<string, string>;
+}
+
 const log = (msg: string) => console.log(`[bench] ${msg}`);
+
+/** The settings recorded in the result (pg_settings names). */
+const RECORDED_SETTINGS = ['server_version', 'autovacuum', 'synchronous_commit', 'fsync', 'full_page_writes', 'wal_level', 'shared_buffers', 'work_mem', 'max_wal_size', 'checkpoint_timeout', 'max_connections', 'track_commit_timestamp', 'autovacuum_naptime', 'autovacuum_vacuum_scale_factor'];
+
+/**
+ * Production-like settings for the bench's private server: what PostgreSQL ships with for
+ * durability and vacuum (fsync, synchronous_commit, autovacuum on), shared_buffers sized so the
+ * run's data fits (about 4 kB of heap and index per message across its tables, with 50 %
+ * headroom; at least 128 MB, at most a quarter of the memory, the usual ceiling), and commit
+ * timestamps on so the "sent" callback's apply time can be read back (a few bytes per commit).
+ */
+function privateSettings(expectedMessages: number): Record<string, string | number> {
+  const mb = Math.min(Math.floor(os.totalmem() / 2 ** 20 / 4), Math.max(128, Math.ceil((expectedMessages * 4 * 1.5) / 1024 / 64) * 64));
+  return {
+    fsync: 'on',
+    synchronous_commit: 'on',
+    full_page_writes: 'on',
+    autovacuum: 'on',
+    shared_buffers: `${mb}MB`,
+    max_wal_size: '2GB',
+    track_commit_timestamp: 'on',
+    max_connections: 200,
+  };
+}
+
+/** The postmaster of the server this pool talks to (the parent of its backends). */
+async function postmasterOf(db: pg.Pool): Promise<number | null> {
+  const { rows } = await db.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+  try {
+    const stat = readFileSync(`/proc/${rows[0]!.pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) || null;
+  } catch {
+    return null;
+  }
+}
 
 function urlWithDb(base: string, db: string): string {
   const u = new URL(base);
@@ -105,7 +152,7 @@ async function httpOk(url: string): Promise<boolean> {
   }
 }
 
-export async function startInfra(options: { partitions: number; smsRate: number; emailMaxMessages: number; emailEventDelayMs: number }): Promise<Infra> {
+export async function startInfra(options: { partitions: number; smsRate: number; emailMaxMessages: number; emailEventDelayMs: number; expectedMessages: number }): Promise<Infra> {
   const cleanups: (() => Promise<unknown>)[] = [];
   const stop = async () => {
     for (const c of cleanups.reverse()) await c().catch((e: unknown) => console.error('[bench] cleanup:', e));
@@ -139,19 +186,38 @@ export async function startInfra(options: { partitions: number; smsRate: number;
       }
     }
 
-    // Database
-    const baseUrl = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/notification_hub';
+    // Database: a private server with production-like settings (initdb/pg_ctl, stopped at the
+    // end), or a fresh database on BENCH_DATABASE_URL's server (e.g. the machine's shared one).
+    const shared = process.env.BENCH_DATABASE_URL;
+    const requested = shared ? {} : privateSettings(options.expectedMessages);
+    let baseUrl: string;
+    if (shared) {
+      baseUrl = shared;
+      log(`using the PostgreSQL server of BENCH_DATABASE_URL`);
+    } else {
+      log(`starting a private PostgreSQL server (${Object.entries(requested).map(([k, v]) => `${k}=${v}`).join(' ')})…`);
+      const server = await startPostgres({ settings: requested });
+      cleanups.push(async () => {
+        log('stopping PostgreSQL');
+        await server.stop();
+      });
+      baseUrl = server.url;
+    }
     const adminUrl = urlWithDb(baseUrl, 'postgres');
     const dbName = `hub_bench_${Date.now()}`;
     const databaseUrl = urlWithDb(baseUrl, dbName);
     log(`migrating database ${dbName}…`);
-    cleanups.push(async () => {
-      log(`dropping database ${dbName}`);
-      await dropDatabase(adminUrl, dbName);
-    });
+    if (shared) {
+      cleanups.push(async () => {
+        log(`dropping database ${dbName}`);
+        await dropDatabase(adminUrl, dbName);
+      });
+    }
     await migrate({ databaseUrl, migrationsDir: path.join(root, 'prisma/migrations'), log: () => undefined });
     const db = new pg.Pool({ connectionString: databaseUrl, max: 6 });
     cleanups.push(() => db.end());
+    const { rows: settingRows } = await db.query<{ name: string; value: string }>('SELECT name, current_setting(name) AS value FROM pg_settings WHERE name = ANY($1) ORDER BY name', [RECORDED_SETTINGS]);
+    const postgres: PostgresInfo = { server: shared ? 'shared' : 'private', postmasterPid: shared ? null : await postmasterOf(db), requested, settings: Object.fromEntries(settingRows.map((r) => [r.name, r.value])) };
 
     // Topics and bench Kafka clients
     const prefix = `b${Date.now().toString(36)}`;
@@ -189,6 +255,7 @@ export async function startInfra(options: { partitions: number; smsRate: number;
     cleanups.push(() => emailSandbox.close());
     // The gateway verifies the unsubscribe links the email-adapter signs (required with NODE_ENV=production).
     const linkSecret = randomBytes(24).toString('hex');
+    const inboxSecret = randomBytes(24).toString('hex');
 
     // Services
     const envFor = (service: ServiceName): Record<string, string> => ({
@@ -216,6 +283,8 @@ export async function startInfra(options: { partitions: number; smsRate: number;
       GATEWAY_RATE_LIMIT_PER_MINUTE: '100000000',
       GATEWAY_MAX_BATCH: '5000',
       HUB_LINK_SECRET: linkSecret,
+      // Required with NODE_ENV=production (end-user inbox tokens); the bench signs none.
+      INBOX_TOKEN_KEYS: `bench=${inboxSecret}`,
       // As npm start: every service gets the SMTP settings (the gateway's health checks the SMTP server too).
       SMTP_HOST: emailSandbox.smtpHost,
       SMTP_PORT: String(emailSandbox.smtpPort),
@@ -253,7 +322,7 @@ export async function startInfra(options: { partitions: number; smsRate: number;
     }
     log('services ready');
 
-    return { brokers, brokerPid, prefix, dbName, databaseUrl, adminUrl, db, kafka, admin, producer, sandbox, emailSandbox, smtpPoolMaxConnections, gatewayUrl, statusIngestUrl, services, topic, stop };
+    return { brokers, brokerPid, prefix, dbName, databaseUrl, adminUrl, db, postgres, kafka, admin, producer, sandbox, emailSandbox, smtpPoolMaxConnections, gatewayUrl, statusIngestUrl, services, topic, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import type { Admin } from 'kafkajs';
@@ -13,6 +13,35 @@ export function cpuSeconds(id: number | { pid: number; tid: number }): number | 
     const stat = readFileSync(typeof id === 'number' ? `/proc/${id}/stat` : `/proc/${id.pid}/task/${id.tid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) / TICKS;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * CPU seconds of a process tree that its root reaps (a PostgreSQL postmaster): the root's own,
+ * its exited children's (cutime + cstime, counted once the root has waited for them) and its
+ * live children's. Between two readings the difference is what the whole tree used, including
+ * backends and autovacuum workers that started and ended in between.
+ */
+export function cpuTreeSeconds(pid: number): number | null {
+  try {
+    const fields = (p: number) => {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      return stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+    };
+    const f = fields(pid);
+    let total = f[11]! + f[12]! + f[13]! + f[14]!;
+    const children = readdirSync(`/proc/${pid}/task`).flatMap((tid) => readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim().split(' ').filter(Boolean).map(Number));
+    for (const child of children) {
+      try {
+        const c = fields(child);
+        total += c[11]! + c[12]!;
+      } catch {
+        // exited since the listing: its time is in the root's cutime once reaped
+      }
+    }
+    return total / TICKS;
   } catch {
     return null;
   }
@@ -40,7 +69,7 @@ export function rssKb(pid: number): number | null {
  * `{ pid, tid }` is one thread of a process; `minus: true` subtracts it (the bench process
  * minus its email-sandbox worker thread).
  */
-export type CpuSource = number | { pid: number; tid: number; minus?: boolean };
+export type CpuSource = number | { pid: number; tid: number; minus?: boolean } | { tree: number };
 export type CpuGroups = Record<string, () => CpuSource[] | Promise<CpuSource[]>>;
 export type CpuSnapshot = Record<string, Map<string, number>>;
 
@@ -48,7 +77,9 @@ export async function cpuSnapshot(groups: CpuGroups): Promise<CpuSnapshot> {
   const out: CpuSnapshot = {};
   for (const [name, sources] of Object.entries(groups)) {
     out[name] = new Map(
-      (await sources()).map((src) => (typeof src === 'number' ? [String(src), cpuSeconds(src) ?? 0] : [`${src.minus ? '-' : ''}${src.pid}/${src.tid}`, (src.minus ? -1 : 1) * (cpuSeconds(src) ?? 0)])),
+      (await sources()).map((src) =>
+        typeof src === 'number' ? [String(src), cpuSeconds(src) ?? 0] : 'tree' in src ? [`tree:${src.tree}`, cpuTreeSeconds(src.tree) ?? 0] : [`${src.minus ? '-' : ''}${src.pid}/${src.tid}`, (src.minus ? -1 : 1) * (cpuSeconds(src) ?? 0)],
+      ),
     );
   }
   return out;

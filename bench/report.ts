@@ -5,6 +5,8 @@ export interface ReportInput {
   git: { sha: string; dirty: boolean };
   machine: { cores: number; cpu: string; memoryGb: number; node: string; kafka: string; postgres: string; platform: string; loadAvgAtStart: number[]; loadAvgAtEnd: number[] };
   config: Record<string, unknown>;
+  /** Which PostgreSQL server the run used and its settings (the private one is the bench's own). */
+  postgres?: { server: 'private' | 'shared'; requested: Record<string, string | number>; settings: Record<string, string>; databaseMbAtEnd: number };
   scheduled: ScheduledResult;
   steady: SteadyResult;
   burst: BurstResult;
@@ -122,6 +124,10 @@ export function renderMarkdown(r: ReportInput & { targets: Target[] }): string {
   L.push(`# Benchmark ${r.date.slice(0, 10)} (${r.git.sha}${r.git.dirty ? ', dirty tree' : ''})`, '');
   L.push(`Machine: ${r.machine.cores} cores (${r.machine.cpu}), ${r.machine.memoryGb} GB, ${r.machine.platform}; Node ${r.machine.node}; Kafka ${r.machine.kafka}; ${r.machine.postgres.split(' on ')[0]}. Total run ${r.totalSeconds} s. Load average (1/5/15 min) at start ${r.machine.loadAvgAtStart.join(' / ')}, at end ${r.machine.loadAvgAtEnd.join(' / ')}${r.machine.loadAvgAtStart[0]! > r.machine.cores * 0.75 ? ' — **the machine was busy with other work when the run started: figures are pessimistic**' : ' (the end figure is the benchmark\'s own load)'}.`, '');
   L.push(`Config: \`${JSON.stringify(r.config)}\``, '');
+  if (r.postgres) {
+    const pgs = r.postgres;
+    L.push(`PostgreSQL: ${pgs.server === 'private' ? "the bench's own server (initdb + pg_ctl, stopped at the end; its CPU is the postmaster's tree: every backend, autovacuum worker and background process)" : "a database on BENCH_DATABASE_URL's shared server (its CPU: this database's backends and the server's own processes)"}; settings ${Object.entries(pgs.settings).map(([k, v]) => `${k}=${v}`).join(', ')}; database ${pgs.databaseMbAtEnd} MB at the end.`, '');
+  }
   L.push('## Limits (same broker, same database, same run)', '');
   L.push(row(['limit', 'rate', 'detail']), row(['---', '---:', '---']));
   L.push(row(['Kafka raw produce → consume', `${r.limits.kafka.perSec} msg/s`, `${r.limits.kafka.messages} × ${r.limits.kafka.bytes} B JSON, acks=all, kafkajs`]));

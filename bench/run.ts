@@ -43,7 +43,9 @@ const git = (...args: string[]) => {
 const t0 = Date.now();
 const loadAtStart = os.loadavg().map((l) => round(l, 2));
 console.log(`[bench] config ${JSON.stringify(config)}`);
-const infra = await startInfra({ partitions: config.partitions, smsRate: 10_000, emailMaxMessages: config.email + 10_000, emailEventDelayMs: config.emailEventDelayMs });
+// Messages the run writes (sizes the private PostgreSQL server's shared_buffers).
+const expectedMessages = config.scheduled + config.rates.reduce((a, r) => a + r * config.steadySeconds, 0) + config.burst + config.email + config.broadcast + config.dbLimitRows;
+const infra = await startInfra({ partitions: config.partitions, smsRate: 10_000, emailMaxMessages: config.email + 10_000, emailEventDelayMs: config.emailEventDelayMs, expectedMessages });
 let exitCode = 0;
 try {
   const pgVersion = ((await infra.db.query('SELECT version()')).rows[0] as { version: string }).version;
@@ -66,6 +68,8 @@ try {
   const db = await dbLimit(infra.db, config.dbLimitRows, config.dbLimitBatch, 2, nextPhoneOffset() + 10);
   console.log(`[bench]   ${db.perSec} messages/s`);
   const gatewayResult = await gateway(infra, config.httpSeconds, config.httpConnections);
+  const { rows: sizeRows } = await infra.db.query<{ mb: number }>('SELECT pg_database_size(current_database()) / 1048576.0 AS mb');
+  const postgres = { server: infra.postgres.server, requested: infra.postgres.requested, settings: infra.postgres.settings, databaseMbAtEnd: round(Number(sizeRows[0]?.mb ?? 0)) };
 
   // Sustained rates only (the burst's busiest second is reported on its own).
   const bestAccept = Math.max(...steadyResult.phases.map((p) => p.acceptPerSec), burstResult.meanPerSec, broadcastResult.acceptPerSec);
@@ -85,6 +89,7 @@ try {
     git: { sha, dirty },
     machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model ?? 'unknown', memoryGb: round(os.totalmem() / 2 ** 30), node: process.version, kafka: KAFKA_VERSION, postgres: pgVersion, platform: `${os.platform()} ${os.release()}`, loadAvgAtStart: loadAtStart, loadAvgAtEnd: os.loadavg().map((l) => round(l, 2)) },
     config,
+    postgres,
     scheduled: scheduledResult,
     steady: steadyResult,
     burst: burstResult,

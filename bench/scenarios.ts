@@ -26,7 +26,8 @@ function cpuGroups(infra: Infra): CpuGroups {
   const servicePids = Object.fromEntries(infra.services.map((s) => [s.name, s.proc.pid!]));
   return {
     kafka: () => (infra.brokerPid ? [infra.brokerPid] : []),
-    postgres: () => postgresPids(infra.db),
+    // The private server: all of it (it serves nothing else). A shared one: this database's backends and the server's own processes.
+    postgres: () => (infra.postgres.postmasterPid ? [{ tree: infra.postgres.postmasterPid }] : postgresPids(infra.db)),
     ...Object.fromEntries(Object.entries(servicePids).map(([k, v]) => [k, () => [v]])),
     'email-sandbox': () => [{ pid: process.pid, tid: infra.emailSandbox.tid }],
     'bench+twilio-sandbox': () => [process.pid, { pid: process.pid, tid: infra.emailSandbox.tid, minus: true }],
@@ -77,8 +78,8 @@ export interface SteadyResult {
 }
 
 /** Scenario 1: distinct verified users, events published to Kafka at fixed rates. */
-export async function steady(infra: Infra, rates: number[], seconds: number, drainTimeoutS: number): Promise<SteadyResult> {
-  for (const rate of rates) await seed(infra, 'task.reminder', rate * seconds, `st${rate}`);
+export async function steady(infra: Infra, rates: number[], seconds: number, drainTimeoutS: number, tagPrefix = 'st'): Promise<SteadyResult> {
+  for (const rate of rates) await seed(infra, 'task.reminder', rate * seconds, `${tagPrefix}${rate}`);
   const servicePids = Object.fromEntries(infra.services.map((s) => [s.name, s.proc.pid!]));
   const groups = cpuGroups(infra);
   const rss = sampleRss(servicePids);
@@ -93,7 +94,7 @@ export async function steady(infra: Infra, rates: number[], seconds: number, dra
       skippedRates.push(rate);
       continue;
     }
-    const tag = `st${rate}`;
+    const tag = `${tagPrefix}${rate}`;
     log(`steady ${rate}/s for ${seconds} s`);
     const start = new Date();
     const total = rate * seconds;

@@ -110,6 +110,11 @@ describe('audit trail (GET /v1/audit)', () => {
 
     const [cancel] = await trail(`targetType=delivery&targetId=${d.id}`);
     expect(cancel).toMatchObject({ actor: editorName, action: 'POST /v1/deliveries/:id/cancel' });
+    // and the delivery's own timeline shows the admin cancel, who did it and what the API answered
+    const detail = (await get(`/v1/deliveries/${d.id}`)).json() as { status: string; adminActions: { action: string; actor: string; statusCode: number | null; at: string }[] };
+    expect(detail.status).toBe('cancelled');
+    expect(detail.adminActions).toEqual([{ action: 'POST /v1/deliveries/:id/cancel', actor: editorName, statusCode: expect.any(Number), at: expect.any(String) }]);
+    expect(detail.adminActions[0]!.statusCode).toBeLessThan(300);
 
     const created = await trail('action=api_key.created');
     expect(created.length).toBeGreaterThanOrEqual(3);

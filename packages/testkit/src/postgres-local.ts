@@ -27,7 +27,16 @@ function binDir(): string {
   return path.join(base, versions[0]!, 'bin');
 }
 
-export async function startPostgres(): Promise<LocalPostgres> {
+/** Server settings for startPostgres; each one replaces the default of the same name. */
+export interface LocalPostgresOptions {
+  /** `-c name=value` settings, e.g. `{ fsync: 'on', autovacuum: 'on', shared_buffers: '512MB' }`. */
+  settings?: Record<string, string | number> | undefined;
+}
+
+/** The defaults (see the comment in startPostgres): what the restart test runs with. */
+const DEFAULT_SETTINGS: Record<string, string | number> = { fsync: 'off', synchronous_commit: 'on', max_connections: 200 };
+
+export async function startPostgres(opts: LocalPostgresOptions = {}): Promise<LocalPostgres> {
   const bin = binDir();
   const root = process.getuid?.() === 0;
   const dir = mkdtempSync(path.join(tmpdir(), 'hub-pg-'));
@@ -53,7 +62,11 @@ export async function startPostgres(): Promise<LocalPostgres> {
   // ~200 ms of acknowledged commits, and a restart test sees "lost" data that production
   // would have kept. fsync=off is safe here: restart() kills processes, not the machine, so
   // WAL already handed to the kernel survives.
-  const options = `-p ${port} -c listen_addresses=127.0.0.1 -k ${dir} -c fsync=off -c synchronous_commit=on -c max_connections=200`;
+  const settings = { ...DEFAULT_SETTINGS, ...opts.settings };
+  for (const [k, v] of Object.entries(settings)) {
+    if (!/^[a-z_.]+$/.test(k) || !/^[\w.:/-]+$/.test(String(v))) throw new Error(`unsupported PostgreSQL setting ${k}=${v}`);
+  }
+  const options = [`-p ${port} -c listen_addresses=127.0.0.1 -k ${dir}`, ...Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`)].join(' ');
   const start = () => run('pg_ctl', ['-D', dataDir, '-l', logFile, '-o', options, '-w', '-t', '60', 'start']);
   start();
   return {

@@ -101,8 +101,11 @@ export function registerDeliveryRoutes(app: FastifyInstance, deps: DeliveryRoute
       include: { event: true, user: true, smsMessages: { include: { events: { orderBy: { id: 'asc' } } } }, emailMessages: { include: { events: { orderBy: { id: 'asc' } } } } },
     });
     if (!d) return sendError(reply, 404, 'delivery_not_found', 'no such delivery');
-    const jobs = await deps.prisma.scheduledJob.findMany({ where: { refId: d.id }, orderBy: [{ dueAt: 'asc' }, { createdAt: 'asc' }] });
-    return deliveryDetailView(d, jobs);
+    const [jobs, adminActions] = await Promise.all([
+      deps.prisma.scheduledJob.findMany({ where: { refId: d.id }, orderBy: [{ dueAt: 'asc' }, { createdAt: 'asc' }] }),
+      deps.prisma.adminAuditEvent.findMany({ where: { targetType: 'delivery', targetId: d.id }, orderBy: [{ at: 'asc' }, { id: 'asc' }], take: 100 }),
+    ]);
+    return deliveryDetailView(d, jobs, adminActions);
   });
 
   r.post('/v1/deliveries/:id/resend', {

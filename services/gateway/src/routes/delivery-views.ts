@@ -58,6 +58,10 @@ export const deliveryDetailSchema = deliverySchema.extend({
     events: z.array(emailEventView).describe('every status change and provider event of the email, oldest first'),
   }).nullable().describe('the email of an email delivery (message is the SMS one)'),
   schedule: z.array(z.object({ kind: z.string(), dueAt: z.string(), status: z.string() })).describe('scheduler jobs of this delivery: deferrals, retries, resends'),
+  adminActions: z.array(z.object({
+    action: z.string().describe('e.g. POST /v1/deliveries/:id/cancel'), actor: z.string().describe('the API key name'),
+    statusCode: z.number().int().nullable().describe('what the API answered'), at: z.string(),
+  })).describe('admin requests on this delivery (resend, cancel), oldest first, from the audit trail'),
 });
 
 export const deliveryActionSchema = z.object({ id: z.string(), status: z.enum(['deferred', 'cancelled']) });
@@ -67,6 +71,7 @@ export type DeliveryRow = Prisma.NotificationDeliveryGetPayload<{ include: { eve
 };
 type DetailRow = Prisma.NotificationDeliveryGetPayload<{ include: { event: true; user: true; smsMessages: { include: { events: true } }; emailMessages: { include: { events: true } } } }>;
 type JobRow = { kind: string; dueAt: Date; status: string };
+type AdminActionRow = { action: string; actor: string; statusCode: number | null; at: Date };
 
 export function deliveryView(d: DeliveryRow): z.infer<typeof deliverySchema> {
   const sms = d.smsMessages[0];
@@ -99,7 +104,7 @@ export function deliveryView(d: DeliveryRow): z.infer<typeof deliverySchema> {
   };
 }
 
-export function deliveryDetailView(d: DetailRow, jobs: JobRow[]): z.infer<typeof deliveryDetailSchema> {
+export function deliveryDetailView(d: DetailRow, jobs: JobRow[], adminActions: AdminActionRow[] = []): z.infer<typeof deliveryDetailSchema> {
   const sms = d.smsMessages[0];
   const email = d.emailMessages[0];
   return {
@@ -131,5 +136,6 @@ export function deliveryDetailView(d: DetailRow, jobs: JobRow[]): z.infer<typeof
         }
       : null,
     schedule: jobs.map((j) => ({ kind: j.kind, dueAt: j.dueAt.toISOString(), status: j.status })),
+    adminActions: adminActions.map((a) => ({ action: a.action, actor: a.actor, statusCode: a.statusCode, at: a.at.toISOString() })),
   };
 }

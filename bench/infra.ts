@@ -104,13 +104,31 @@ function urlWithDb(base: string, db: string): string {
   return u.toString();
 }
 
-/** Runs one service as a real process (node --import tsx), as test/support/processes.ts does. */
-function spawnService(name: ServiceName, env: Record<string, string>): ServiceProc {
+/** How the services run: `js`, bundles from scripts/build-service.mjs (as the Docker image); `tsx`, TypeScript compiled at load. */
+export type ServiceRuntime = 'js' | 'tsx';
+
+/**
+ * Bundles every service as the Docker image does (scripts/build-service.mjs --all) into
+ * bench/dist/, inside the repository so the bundles load their third-party packages from its
+ * node_modules. Returns the directory.
+ */
+function buildServices(): string {
+  const out = path.join(root, 'bench/dist');
+  rmSync(out, { recursive: true, force: true });
+  const t = Date.now();
+  execFileSync(process.execPath, [path.join(root, 'scripts/build-service.mjs'), '--all', out], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  log(`built the services with esbuild in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  return out;
+}
+
+/** Runs one service as a real process: its bundle (`js`) or `node --import tsx` on its source, as test/support/processes.ts does. */
+function spawnService(name: ServiceName, env: Record<string, string>, dist: string | null): ServiceProc {
   // BENCH_CPU_PROFILE=sms-adapter,router writes V8 CPU profiles of those services to bench/profiles/<service>/.
   const profiled = (process.env.BENCH_CPU_PROFILE ?? '').split(',').includes(name);
-  // One file per thread (tsx's loader runs in a worker); the main thread's is the largest.
+  // One file per thread (under tsx its loader runs in a worker); the main thread's is the largest.
   const profileArgs = profiled ? ['--cpu-prof', `--cpu-prof-dir=${path.join(root, 'bench/profiles', name)}`] : [];
-  const proc = spawn(process.execPath, [...profileArgs, '--import', 'tsx', path.join(root, 'services', name, 'src/main.ts')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  const program = dist ? [path.join(dist, `${name}.mjs`)] : ['--import', 'tsx', path.join(root, 'services', name, 'src/main.ts')];
+  const proc = spawn(process.execPath, [...profileArgs, ...program], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   let output = '';
   const problems: LogProblems = { warn: 0, error: 0, samples: [] };
   let partial = '';
@@ -152,7 +170,7 @@ async function httpOk(url: string): Promise<boolean> {
   }
 }
 
-export async function startInfra(options: { partitions: number; smsRate: number; emailMaxMessages: number; emailEventDelayMs: number; expectedMessages: number }): Promise<Infra> {
+export async function startInfra(options: { partitions: number; smsRate: number; emailMaxMessages: number; emailEventDelayMs: number; expectedMessages: number; runtime: ServiceRuntime }): Promise<Infra> {
   const cleanups: (() => Promise<unknown>)[] = [];
   const stop = async () => {
     for (const c of cleanups.reverse()) await c().catch((e: unknown) => console.error('[bench] cleanup:', e));
@@ -298,8 +316,9 @@ export async function startInfra(options: { partitions: number; smsRate: number;
       // BENCH_SERVICE_ENV="SMS_PARTITIONS_CONCURRENCY=6,DATABASE_POOL_MAX=20": settings to compare.
       ...Object.fromEntries((process.env.BENCH_SERVICE_ENV ?? '').split(',').filter((kv) => kv.includes('=')).map((kv) => [kv.slice(0, kv.indexOf('=')).trim(), kv.slice(kv.indexOf('=') + 1).trim()])),
     });
-    log(`starting services (prefix ${prefix})…`);
-    const services = SERVICES.map((s) => spawnService(s, envFor(s)));
+    const dist = options.runtime === 'js' ? buildServices() : null;
+    log(`starting services (prefix ${prefix}, ${options.runtime === 'js' ? 'compiled JavaScript' : 'tsx'})…`);
+    const services = SERVICES.map((s) => spawnService(s, envFor(s), dist));
     const smtpPoolMaxConnections = Number(envFor('email-adapter').SMTP_POOL_MAX_CONNECTIONS);
     cleanups.push(async () => {
       log('stopping services');

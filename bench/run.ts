@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { KAFKA_VERSION } from '@hub/kafka-local';
-import { startInfra, root } from './infra.ts';
+import { startInfra, root, type ServiceRuntime } from './infra.ts';
 import { dbLimit, kafkaLimit } from './limits.ts';
 import { broadcast, burst, email, eventJson, gateway, nextPhoneOffset, quiesce, scheduled, steady, webhook } from './scenarios.ts';
 import { round } from './measure.ts';
@@ -30,7 +30,9 @@ const config = {
   dbLimitBatch: num('BENCH_DB_LIMIT_BATCH', 500),
   partitions: num('BENCH_PARTITIONS', 6),
   scenarioTimeoutS: num('BENCH_SCENARIO_TIMEOUT_S', 360),
+  runtime: (process.env.BENCH_RUNTIME ?? 'js') as ServiceRuntime,
 };
+if (config.runtime !== 'js' && config.runtime !== 'tsx') throw new Error(`BENCH_RUNTIME must be js or tsx, not ${String(config.runtime)}`);
 
 const git = (...args: string[]) => {
   try {
@@ -45,7 +47,7 @@ const loadAtStart = os.loadavg().map((l) => round(l, 2));
 console.log(`[bench] config ${JSON.stringify(config)}`);
 // Messages the run writes (sizes the private PostgreSQL server's shared_buffers).
 const expectedMessages = config.scheduled + config.rates.reduce((a, r) => a + r * config.steadySeconds, 0) + config.burst + config.email + config.broadcast + config.dbLimitRows;
-const infra = await startInfra({ partitions: config.partitions, smsRate: 10_000, emailMaxMessages: config.email + 10_000, emailEventDelayMs: config.emailEventDelayMs, expectedMessages });
+const infra = await startInfra({ partitions: config.partitions, smsRate: 10_000, emailMaxMessages: config.email + 10_000, emailEventDelayMs: config.emailEventDelayMs, expectedMessages, runtime: config.runtime });
 let exitCode = 0;
 try {
   const pgVersion = ((await infra.db.query('SELECT version()')).rows[0] as { version: string }).version;

@@ -85,8 +85,20 @@ wait_healthy 300
 log "all $(docker ps -q --filter "label=com.docker.compose.project=$PROJECT" --filter health=healthy | wc -l) long-running containers healthy"
 
 phase "smoke"
-"${COMPOSE[@]}" exec -T gateway /app/dist/entrypoint.sh hub-cli seed-demo >/dev/null
-HUB_API_KEY=$("${COMPOSE[@]}" exec -T gateway /app/dist/entrypoint.sh hub-cli keys create --scopes events:write,admin:read --name docker-ci | awk '$1 == "key" { print $2 }')
+# a CLI run is one short process with a 5 s connect timeout: on a loaded machine its first
+# connection can time out (seen once: "Connection terminated due to connection timeout"), so
+# each is tried up to 5 times (seed-demo is an upsert; a retried key creation only adds a key)
+cli() {
+  local n out
+  for n in 1 2 3 4 5; do
+    if out=$("${COMPOSE[@]}" exec -T gateway /app/dist/entrypoint.sh hub-cli "$@" 2>&1); then printf '%s\n' "$out"; return 0; fi
+    log "hub-cli $1 failed (attempt $n): $(printf '%s' "$out" | grep -m1 -E '^[A-Za-z]*Error' || printf '%s' "$out" | tail -1)"
+    sleep 3
+  done
+  return 1
+}
+cli seed-demo >/dev/null
+HUB_API_KEY=$(cli keys create --scopes events:write,admin:read --name docker-ci | awk '$1 == "key" { print $2 }')
 [ -n "$HUB_API_KEY" ] || { echo "could not create an API key"; exit 1; }
 smoke() {
   docker run --rm --network host -e HUB_API_KEY="$HUB_API_KEY" -e SMOKE_RUN="$SMOKE_RUN" \

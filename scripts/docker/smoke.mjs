@@ -1,6 +1,6 @@
 // End-to-end smoke of a running compose stack (scripts/docker/ci.sh runs it inside the hub
 // image, on the host network, so it needs nothing installed on the machine):
-//   node smoke.mjs smoke          an event over HTTP and one over Kafka reach "delivered"
+//   node smoke.mjs smoke          an event over HTTP and one over Kafka reach "delivered" (SMS, email, in-app)
 //                                 with one provider send each (their emails too, through
 //                                 the SMTP sandbox's signed SendGrid events); a forged and an unsigned
 //                                 status webhook are refused (403) and change nothing
@@ -37,11 +37,21 @@ async function json(url, init) {
   return { status: res.status, body };
 }
 
+/** Posts like a well-behaved client: a timeout or a 5xx is retried with the same event id (idempotent). */
 async function postEvent(id, type, payload) {
-  return json(`${gateway}/v1/events`, {
-    method: 'POST', headers: { ...auth, 'content-type': 'application/json' },
-    body: JSON.stringify({ id, type, targetUserId: 'demo-user', payload }),
-  });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const r = await json(`${gateway}/v1/events`, {
+        method: 'POST', headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ id, type, targetUserId: 'demo-user', payload }),
+      });
+      if (r.status < 500 || attempt >= 5) return r;
+    } catch (err) {
+      if (attempt >= 5) throw err;
+      console.log(`  (POST ${id}: ${err.name}; retrying with the same id)`);
+    }
+    await sleep(2_000);
+  }
 }
 
 /** The event's SMS delivery once it is final (or null after the timeout). */
@@ -111,6 +121,9 @@ async function smoke() {
       const n = (inbox.body.messages ?? []).filter((m) => bare(m.messageId) === bare(e.email.messageIdHeader)).length;
       check(n === 1, `${id}: ${n} email(s) received by the SMTP server`);
     }
+    // the in-app item: stored by the inapp-adapter, its delivery "delivered"
+    const i = await finalDelivery(id, 'inapp', 60_000);
+    check(i?.status === 'delivered', `${id}: in-app delivery ${i?.status ?? 'not found'}`);
   }
 
   console.log('smoke: status webhook signatures');

@@ -9,5 +9,9 @@ export {
 } from './errors.ts';
 export { toProviderError } from './classify.ts';
 export { messageStatus, verificationStatus } from './status.ts';
-export { createTwilioProvider, twilioProviderFromEnv, type TwilioProvider, type TwilioProviderOptions, type TwilioEnvSettings } from './twilio-provider.ts';
+export { createTwilioProvider, createTwilioClient, twilioProviderFromEnv, type TwilioProvider, type TwilioProviderOptions, type TwilioEnvSettings } from './twilio-provider.ts';
 export { RedirectingRequestClient, createRequestClient, type HttpClientOptions } from './http-client.ts';
+export {
+  createTwilioAccount, twilioAccountFromEnv, configuredSender,
+  type ProviderAccount, type AccountBalance, type SenderRef, type SenderLookup, type TwilioAccountOptions,
+} from './account.ts';

@@ -80,7 +80,7 @@ export interface PhoneVerifier {
   check(to: string, code: string): Promise<{ status: VerificationStatus; valid: boolean }>;
 }
 
-export const PROVIDER_OPS = ['send', 'fetch', 'cancel', 'list', 'verify_start', 'verify_check'] as const;
+export const PROVIDER_OPS = ['send', 'fetch', 'cancel', 'list', 'verify_start', 'verify_check', 'balance', 'sender_lookup'] as const;
 export type ProviderOp = (typeof PROVIDER_OPS)[number];
 
 /** One provider call, reported to the optional onCall hook (metrics: latency, errors). */

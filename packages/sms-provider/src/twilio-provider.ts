@@ -33,23 +33,29 @@ export interface TwilioProvider extends SmsProvider, PhoneVerifier {
 export const FIND_SENT_PAGE = 50;
 
 /** The SmsProvider and PhoneVerifier ports on the official Twilio SDK. */
-export function createTwilioProvider(options: TwilioProviderOptions): TwilioProvider {
+/**
+ * The SDK client every Twilio adapter of this package uses: the official SDK on bounded
+ * keep-alive sockets (createRequestClient), redirected to `baseUrl` when set, no auto-retry.
+ */
+export function createTwilioClient(options: Pick<TwilioProviderOptions, 'accountSid' | 'authToken' | 'baseUrl' | 'timeoutMs' | 'maxSockets'>, defaults: { maxSockets: number }): { client: twilio.Twilio; close(): void } {
   const { client: httpClient, close } = createRequestClient({
     baseUrl: options.baseUrl,
     timeoutMs: options.timeoutMs ?? 10_000,
-    maxSockets: options.maxSockets ?? 64,
+    maxSockets: options.maxSockets ?? defaults.maxSockets,
   });
-  const client = twilio(options.accountSid, options.authToken, { httpClient, autoRetry: false });
+  return { client: twilio(options.accountSid, options.authToken, { httpClient, autoRetry: false }), close };
+}
 
+/** Wraps a provider call: errors become ProviderErrors, and each call is reported to `onCall` (whose exceptions are ignored). */
+export function callTimer(onCall: ((call: ProviderCall) => void) | undefined) {
   const report = (call: ProviderCall) => {
     try {
-      options.onCall?.(call);
+      onCall?.(call);
     } catch {
       // a metrics hook must not change the outcome of a call
     }
   };
-
-  const timed = async <T>(op: ProviderOp, fn: () => Promise<T>): Promise<T> => {
+  return async <T>(op: ProviderOp, fn: () => Promise<T>): Promise<T> => {
     const started = performance.now();
     try {
       const result = await fn();
@@ -61,6 +67,11 @@ export function createTwilioProvider(options: TwilioProviderOptions): TwilioProv
       throw e;
     }
   };
+}
+
+export function createTwilioProvider(options: TwilioProviderOptions): TwilioProvider {
+  const { client, close } = createTwilioClient(options, { maxSockets: 64 });
+  const timed = callTimer(options.onCall);
 
   const verifyService = () => {
     if (!options.verifyServiceSid) throw new ProviderError({ code: 'invalid_parameter', message: 'verifyServiceSid is not configured' });

@@ -15,6 +15,27 @@ export interface SandboxContext {
   messageIdParam: string;
   verify: VerifyState;
   scenarios: ScenarioBook;
+  account: AccountState;
+}
+
+/** The account the health checks read: its balance and Messaging Services. */
+export interface AccountState {
+  /** Decimal string, as Twilio's Balance API answers it (e.g. "100.00", "-3.50"). */
+  balance: string;
+  /** ISO 4217 code (Twilio: the account's currency). */
+  currency: string;
+  /**
+   * The Messaging Services that exist (Services/{sid} answers them; a send through another
+   * gets 21705). Null: every well-formed MG sid exists (the default).
+   */
+  messagingServices: Set<string> | null;
+}
+
+/** A balance as Twilio spells it: a decimal string with two places. */
+export function balanceString(balance: number | string): string {
+  const n = typeof balance === 'number' ? balance : Number(balance);
+  if (!Number.isFinite(n)) throw new Error(`balance must be a number: ${String(balance)}`);
+  return n.toFixed(2);
 }
 
 export interface SchedulingWindow {

@@ -2,10 +2,11 @@ import type { AddressInfo } from 'node:net';
 import Fastify, { LogController, type FastifyServerOptions } from 'fastify';
 import formbody from '@fastify/formbody';
 import { CallbackPoster, type CallbackStats } from './callbacks.ts';
-import { ScenarioBook, type SandboxContext, type SchedulingWindow } from './context.ts';
+import { balanceString, ScenarioBook, type AccountState, type SandboxContext, type SchedulingWindow } from './context.ts';
 import { ApiGuard, type ApiRequestRecord } from './faults.ts';
 import { Lifecycle } from './lifecycle.ts';
 import { VALID_TEST_FROM } from './numbers.ts';
+import { accountRoutes, accountSnapshot } from './routes/account.ts';
 import { controlRoutes } from './routes/control.ts';
 import { messageRoutes } from './routes/messages.ts';
 import { verifyRoutes } from './routes/verify.ts';
@@ -23,6 +24,10 @@ export interface SandboxOptions {
   authToken?: string | undefined;
   /** From numbers accepted besides Twilio's test number +15005550006. */
   fromNumbers?: string[] | undefined;
+  /** The account's balance (Balance API; default 100.00 USD). */
+  balance?: { balance: number | string; currency?: string } | undefined;
+  /** The Messaging Services that exist; default: any well-formed MG sid (see AccountState). */
+  messagingServices?: string[] | undefined;
   /** The code Verify approves (default 123456). */
   verifyCode?: string | undefined;
   /** The sandbox-wide scenario (per-number ones are set with setScenario). */
@@ -68,6 +73,11 @@ export interface TwilioSandbox {
   /** The next `count` API requests are carried out, then answered with `status` instead (e.g. 502 after the message was created). */
   failAfterNext(count: number, status: number, options?: Pick<FailNext, 'code' | 'body' | 'method' | 'pathEndsWith'>): void;
   currentFaults(): ApiFaults;
+  /** What the Balance API answers from now on (currency unchanged when omitted); reset() restores the initial one. */
+  setBalance(balance: number | string, currency?: string): void;
+  /** The Messaging Services that exist from now on; null: any well-formed MG sid. */
+  setMessagingServices(sids: string[] | null): void;
+  account(): { balance: string; currency: string; messagingServices: string[] | null; numbers: string[] };
   /**
    * Every API request received (control endpoints excluded), refused ones included, oldest
    * first; optionally only message creations (POST …/Messages.json), to one number, for one
@@ -116,7 +126,15 @@ export function createTwilioSandbox(options: SandboxOptions = {}): TwilioSandbox
     messageIdParam: options.messageIdParam ?? 'mid',
     verify: { code: options.verifyCode ?? '123456', pending: new Map(), all: new Map(), starts: [], ttlMs: 10 * 60_000 },
     scenarios,
+    account: initialAccount(),
   };
+  function initialAccount(): AccountState {
+    return {
+      balance: balanceString(options.balance?.balance ?? 100),
+      currency: (options.balance?.currency ?? 'USD').toUpperCase(),
+      messagingServices: options.messagingServices ? new Set(options.messagingServices) : null,
+    };
+  }
   let url: string | null = null;
 
   const reset = () => {
@@ -128,6 +146,7 @@ export function createTwilioSandbox(options: SandboxOptions = {}): TwilioSandbox
     scenarios.clear();
     guard.reset();
     poster.resetStats();
+    ctx.account = initialAccount();
   };
   const stats = (): SandboxStats => ({
     messages: ctx.store.size,
@@ -143,6 +162,7 @@ export function createTwilioSandbox(options: SandboxOptions = {}): TwilioSandbox
   void app.register(async (api) => {
     messageRoutes(api, ctx);
     verifyRoutes(api, ctx);
+    accountRoutes(api, ctx);
     controlRoutes(api, ctx, { reset, drain: () => ctx.lifecycle.drain(), stats });
   });
 
@@ -177,6 +197,14 @@ export function createTwilioSandbox(options: SandboxOptions = {}): TwilioSandbox
     failNext: (count, status, opts) => guard.set({ failNext: { count, status, code: opts?.code, body: opts?.body, method: opts?.method, pathEndsWith: opts?.pathEndsWith } }),
     failAfterNext: (count, status, opts) => guard.set({ failAfterNext: { count, status, code: opts?.code, body: opts?.body, method: opts?.method, pathEndsWith: opts?.pathEndsWith } }),
     currentFaults: () => ({ ...guard.faults }),
+    setBalance(balance, currency) {
+      ctx.account.balance = balanceString(balance);
+      if (currency !== undefined) ctx.account.currency = currency.toUpperCase();
+    },
+    setMessagingServices(sids) {
+      ctx.account.messagingServices = sids === null ? null : new Set(sids);
+    },
+    account: () => accountSnapshot(ctx),
     requests: (filter = {}) =>
       guard.requests.filter((r) =>
         (!filter.creates || (r.method === 'POST' && r.path.endsWith('/Messages.json')))

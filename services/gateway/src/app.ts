@@ -12,7 +12,7 @@ import type { Logger } from '@hub/logger';
 import type { PhoneVerifier, SmsProvider } from '@hub/sms-provider';
 import type { EmailProvider } from '@hub/email-provider';
 import type { Scope } from './api-keys.ts';
-import { HealthMonitor } from './health/monitor.ts';
+import { HealthMonitor, type ProviderAccountHealth } from './health/monitor.ts';
 import { DEFAULT_HEALTH_THRESHOLDS, type HealthThresholds } from './health/verdict.ts';
 import { authenticate, routeScopes, useKeyCache } from './plugins/auth.ts';
 import { VerifiedKeyCache } from './key-cache.ts';
@@ -74,6 +74,8 @@ export interface GatewayDeps {
   allowedCountries?: readonly string[];
   /** Health criteria (runbook defaults); tests lower them to stay fast. */
   health?: Partial<HealthThresholds>;
+  /** The background account checks of /health (balance, sender exists); absent: they report not_configured. */
+  providerAccount?: ProviderAccountHealth;
   /** Price per segment by country for the cost metrics. */
   prices?: PriceTable;
   /** Bound of an event's serialized payload (default MAX_EVENT_PAYLOAD_BYTES, 256 KiB). */
@@ -245,7 +247,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
   registerInboxRoutes(app, { prisma: deps.prisma, clock: deps.clock, metrics: deps.metrics, auth: inbox, hub: inboxHub });
   registerInboxExampleRoutes(app);
   registerRoutingRoutes(app, { prisma: deps.prisma });
-  const monitor = new HealthMonitor({ ...core, provider: deps.provider, emailProvider: deps.emailProvider, metrics, log: deps.log, thresholds: { ...DEFAULT_HEALTH_THRESHOLDS, ...deps.health } });
+  const monitor = new HealthMonitor({ ...core, provider: deps.provider, emailProvider: deps.emailProvider, metrics, log: deps.log, thresholds: { ...DEFAULT_HEALTH_THRESHOLDS, ...deps.health }, account: deps.providerAccount, registry: deps.metrics });
   registerHealthRoutes(app, monitor);
   registerConsoleRoutes(app);
   const { maxStreamMs, lagTtlMs, ...feedOptions } = deps.consoleLive ?? {};

@@ -87,6 +87,14 @@ export const gatewayEnv = z.object({
   /** SMS health: average delivery time (acceptance to delivered callback) at or above YELLOW is yellow (runbook: > 30 s), at or above RED red. */
   HEALTH_DELIVERY_TIME_YELLOW_MS: z.coerce.number().int().min(1).default(30_000),
   HEALTH_DELIVERY_TIME_RED_MS: z.coerce.number().int().min(1).default(120_000),
+  /**
+   * SMS provider account balance (Twilio Balance API, in the account's currency): below YELLOW
+   * is yellow, below RED red (runbook: normal > $50, alert < $20). Asked in the background
+   * every HEALTH_ACCOUNT_REFRESH_MS, together with whether the sender exists.
+   */
+  HEALTH_BALANCE_YELLOW: z.coerce.number().default(50),
+  HEALTH_BALANCE_RED: z.coerce.number().default(20),
+  HEALTH_ACCOUNT_REFRESH_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),
   /** End-user inbox tokens (docs/inbox.md): "kid=secret,kid2=secret2" (secrets >= 32 characters; required with NODE_ENV=production). */
   INBOX_TOKEN_KEYS: z.string().optional().transform((spec, ctx) => {
     if (spec === undefined || spec.trim() === '') return undefined;
@@ -130,6 +138,10 @@ export const gatewayEnvChecked = gatewayEnv
   .refine((c) => c.HEALTH_DELIVERY_TIME_YELLOW_MS < c.HEALTH_DELIVERY_TIME_RED_MS, {
     message: 'HEALTH_DELIVERY_TIME_YELLOW_MS must be below HEALTH_DELIVERY_TIME_RED_MS',
     path: ['HEALTH_DELIVERY_TIME_YELLOW_MS'],
+  })
+  .refine((c) => c.HEALTH_BALANCE_RED < c.HEALTH_BALANCE_YELLOW, {
+    message: 'HEALTH_BALANCE_RED must be below HEALTH_BALANCE_YELLOW',
+    path: ['HEALTH_BALANCE_RED'],
   })
   .refine((c) => c.HUB_LINK_SECRET !== undefined || c.NODE_ENV !== 'production', {
     message: 'HUB_LINK_SECRET is required when NODE_ENV=production (the key of the unsubscribe links)',

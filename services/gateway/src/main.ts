@@ -1,6 +1,6 @@
 import { systemClock } from '@hub/contracts';
 import { createInfra, runService } from '@hub/runtime';
-import { twilioProviderFromEnv } from '@hub/sms-provider';
+import { configuredSender, twilioAccountFromEnv, twilioProviderFromEnv } from '@hub/sms-provider';
 import { createSmtpProvider, smtpOptionsFromEnv } from '@hub/email-provider';
 import { buildGateway } from './app.ts';
 import { DEV_INBOX_KEYS } from './inbox/settings.ts';
@@ -12,6 +12,8 @@ const infra = createInfra('gateway', config);
 await runService(infra.log, async () => {
   // Without credentials the gateway still serves everything but verification and provider health.
   const provider = twilioProviderFromEnv(config);
+  // The account checks of /health (balance, sender exists), asked in the background.
+  const providerAccount = twilioAccountFromEnv(config);
   // The relay of the address confirmations (SMTP_*; the local start points it at the email sandbox).
   const emailProvider = config.EMAIL_ENABLED ? createSmtpProvider(smtpOptionsFromEnv(config)) : undefined;
   if (!config.HUB_LINK_SECRET) {
@@ -21,6 +23,7 @@ await runService(infra.log, async () => {
   const app = await buildGateway({
     ...infra,
     provider,
+    ...(providerAccount ? { providerAccount: { account: providerAccount, sender: configuredSender(config) } } : {}),
     ...(emailProvider ? { emailProvider } : {}),
     email: {
       from: config.EMAIL_FROM,
@@ -61,9 +64,12 @@ await runService(infra.log, async () => {
       emailComplaintRed: config.HEALTH_EMAIL_COMPLAINT_RED,
       deliveryTimeYellowMs: config.HEALTH_DELIVERY_TIME_YELLOW_MS,
       deliveryTimeRedMs: config.HEALTH_DELIVERY_TIME_RED_MS,
+      balanceYellow: config.HEALTH_BALANCE_YELLOW,
+      balanceRed: config.HEALTH_BALANCE_RED,
+      accountRefreshMs: config.HEALTH_ACCOUNT_REFRESH_MS,
     },
   });
   const address = await app.listen({ port: config.PORT, host: config.HOST });
   infra.log.info({ address }, 'gateway listening');
-  return { stop: async () => { await app.close(); await emailProvider?.close(); await infra.close(); } };
+  return { stop: async () => { await app.close(); providerAccount?.close(); await emailProvider?.close(); await infra.close(); } };
 });

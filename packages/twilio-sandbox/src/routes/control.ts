@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import type { SandboxContext } from '../context.ts';
+import { balanceString, type SandboxContext } from '../context.ts';
+import { accountSnapshot } from './account.ts';
 import { CONTROL_PREFIX } from '../faults.ts';
 import { faultsBodySchema, scenarioBodySchema, type ApiFaults, type Scenario } from '../scenario.ts';
 import type { SandboxStatus } from '../store.ts';
@@ -37,6 +38,29 @@ export function controlRoutes(app: FastifyInstance, ctx: SandboxContext, hooks: 
   app.post<{ Body: Partial<ApiFaults> }>(`${CONTROL_PREFIX}/faults`, { schema: { body: faultsBodySchema } }, async (request) => {
     ctx.guard.set(request.body);
     return ctx.guard.faults;
+  });
+
+  app.get(`${CONTROL_PREFIX}/account`, async () => accountSnapshot(ctx));
+
+  // The balance the Balance API answers and the Messaging Services that exist (null: any MG sid).
+  app.post<{ Body: { balance?: number | string; currency?: string; messagingServices?: string[] | null } }>(`${CONTROL_PREFIX}/account`, {
+    schema: {
+      body: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          balance: { anyOf: [{ type: 'number' }, { type: 'string', pattern: '^-?\\d+(\\.\\d+)?$' }] },
+          currency: { type: 'string', pattern: '^[A-Za-z]{3}$' },
+          messagingServices: { anyOf: [{ type: 'null' }, { type: 'array', items: { type: 'string', pattern: '^MG[0-9a-fA-F]{32}$' } }] },
+        },
+      },
+    },
+  }, async (request) => {
+    const { balance, currency, messagingServices } = request.body;
+    if (balance !== undefined) ctx.account.balance = balanceString(balance);
+    if (currency !== undefined) ctx.account.currency = currency.toUpperCase();
+    if (messagingServices !== undefined) ctx.account.messagingServices = messagingServices === null ? null : new Set(messagingServices);
+    return accountSnapshot(ctx);
   });
 
   app.post(`${CONTROL_PREFIX}/reset`, async () => {

@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { many, one, type Form, type SandboxContext } from '../context.ts';
 import { notFound, sendTwilioError } from '../errors.ts';
-import { FROM_ERRORS, isE164, isMessagingServiceSid, TO_ERRORS, unknownFromError, type TestNumberError } from '../numbers.ts';
+import { FROM_ERRORS, isE164, TO_ERRORS, unknownFromError, type TestNumberError } from '../numbers.ts';
+import { messagingServiceExists } from './account.ts';
 import { messageJson, newSid, roughSegments, type SandboxMessage } from '../store.ts';
 
 const BASE = '/2010-04-01/Accounts/:account';
@@ -26,7 +27,7 @@ export function messageRoutes(app: FastifyInstance, ctx: SandboxContext): void {
     const media = many(form.MediaUrl);
     if (!to) return sendTwilioError(reply, 400, 21604, "A 'To' phone number is required.");
     if (!from && !service) return sendTwilioError(reply, 400, 21603, "A 'From' phone number is required.");
-    if (service && !isMessagingServiceSid(service)) return sendTwilioError(reply, 400, 21705, `The Messaging Service Sid ${service} is invalid.`);
+    if (service && !messagingServiceExists(ctx, service)) return sendTwilioError(reply, 400, 21705, `The Messaging Service Sid ${service} is invalid.`);
     if (from) {
       const fromError = FROM_ERRORS[from] ?? (ctx.fromNumbers.has(from) ? undefined : unknownFromError(from));
       if (fromError) return reject(reply, fromError);

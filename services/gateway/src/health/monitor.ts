@@ -1,10 +1,13 @@
 import type { PrismaClient } from '@hub/db';
 import type { Bus } from '@hub/bus';
 import type { Clock } from '@hub/contracts';
-import { PROVIDER_ERROR_CODES, ProviderError, type SmsProvider } from '@hub/sms-provider';
+import type { Registry } from 'prom-client';
+import { PROVIDER_ERROR_CODES, ProviderError, type ProviderAccount, type SmsProvider } from '@hub/sms-provider';
 import { EMAIL_ERROR_CODES, EmailProviderError, type EmailProvider } from '@hub/email-provider';
 import type { GatewayMetrics } from '../plugins/metrics.ts';
 import { emailFigures } from '../routes/metrics-channels.ts';
+import { ACCOUNT_ERROR_CODES, type ConfiguredSender } from './account.ts';
+import { AccountMonitor, type BalanceCheck, type SenderCheck } from './account-monitor.ts';
 import { channelPauses, type ChannelPausesCheck } from './channel-pauses.ts';
 import { deliveryRateLight, deliveryTimeLight, emailLight, formatWindow, latencyLight, overall, type CheckStatus, type HealthThresholds, type Light } from './verdict.ts';
 
@@ -15,6 +18,7 @@ import { deliveryRateLight, deliveryTimeLight, emailLight, formatWindow, latency
  */
 export const HEALTH_ERROR_CODES = [
   'timeout', 'unreachable', 'no_brokers', 'query_failed', 'not_configured', 'auth_failed',
+  ...ACCOUNT_ERROR_CODES,
   ...PROVIDER_ERROR_CODES.map((c) => `provider_${c}` as const),
   ...EMAIL_ERROR_CODES.map((c) => `email_${c}` as const),
 ] as const;
@@ -28,6 +32,10 @@ export interface HealthReport {
     kafka: { status: CheckStatus; latencyMs: number | null; brokers?: number; error?: HealthErrorCode };
     provider: { status: CheckStatus; latencyMs: number | null; error?: HealthErrorCode };
     providerAuth: { status: CheckStatus; error?: HealthErrorCode };
+    /** The provider account's balance, from the background account monitor (never asked on the request path). */
+    providerBalance: BalanceCheck;
+    /** Whether the configured sender (Messaging Service, else From number) exists on the account; same monitor. */
+    providerSender: SenderCheck;
     deliveryRate: { status: CheckStatus; window: string; rate: number | null; delivered: number; failed: number; sufficientSample: boolean; error?: HealthErrorCode };
     /** Average time from the provider's acceptance (sent_at) to its "delivered" callback (delivered_at), SMS delivered in the window. */
     deliveryTime: { status: CheckStatus; window: string; averageMs: number | null; delivered: number; sufficientSample: boolean; error?: HealthErrorCode };
@@ -57,6 +65,16 @@ export interface HealthDeps {
   metrics?: Pick<GatewayMetrics, 'providerDuration'>;
   thresholds: HealthThresholds;
   log?: HealthLog;
+  /** The account checks (balance, sender); absent: both report unknown / not_configured. */
+  account?: ProviderAccountHealth | undefined;
+  /** Where the account monitor registers hub_provider_balance. */
+  registry?: Registry;
+}
+
+/** What the account checks need: the provider's account port and the sender the sms-adapter uses. */
+export interface ProviderAccountHealth {
+  account: ProviderAccount;
+  sender: ConfiguredSender;
 }
 
 type Admin = ReturnType<Bus['admin']>;
@@ -85,8 +103,23 @@ export class HealthMonitor {
   private cached: { at: number; report: HealthReport } | null = null;
   private inFlight: Promise<HealthReport> | null = null;
   private admin: Promise<Admin> | null = null;
+  private readonly accountMonitor: AccountMonitor | null;
 
-  constructor(private readonly deps: HealthDeps) {}
+  constructor(private readonly deps: HealthDeps) {
+    this.accountMonitor = deps.account
+      ? new AccountMonitor({
+        account: deps.account.account, sender: deps.account.sender, clock: deps.clock, thresholds: deps.thresholds,
+        ...(deps.registry ? { registry: deps.registry } : {}),
+        ...(deps.metrics ? { providerDuration: deps.metrics.providerDuration } : {}),
+        ...(deps.log ? { log: deps.log } : {}),
+      })
+      : null;
+  }
+
+  /** Starts the background account checks (the gateway calls it when the app is ready). */
+  start(): void {
+    this.accountMonitor?.start();
+  }
 
   async report(): Promise<HealthReport> {
     const now = Date.now();
@@ -99,6 +132,7 @@ export class HealthMonitor {
   }
 
   async close(): Promise<void> {
+    await this.accountMonitor?.close();
     const admin = this.admin;
     this.admin = null;
     if (admin) await admin.then((a) => a.disconnect()).catch(() => undefined);
@@ -108,11 +142,25 @@ export class HealthMonitor {
     const [database, kafka, probe, deliveryRate, deliveryTime, emailProvider, email, channels] = await Promise.all([
       this.database(), this.kafka(), this.probeProvider(), this.deliveryRate(), this.deliveryTime(), this.probeEmailProvider(), this.email(), this.channels(),
     ]);
-    const checks = { database, kafka, provider: probe.provider, providerAuth: probe.auth, deliveryRate, deliveryTime, emailProvider, email, channels };
+    const { providerBalance, providerSender } = this.accountChecks();
+    const checks = { database, kafka, provider: probe.provider, providerAuth: probe.auth, providerBalance, providerSender, deliveryRate, deliveryTime, emailProvider, email, channels };
     return {
-      status: overall([database.status, kafka.status, probe.provider.status, probe.auth.status, deliveryRate.status, deliveryTime.status, emailProvider.status, email.status, channels.status]),
+      status: overall([
+        database.status, kafka.status, probe.provider.status, probe.auth.status, providerBalance.status, providerSender.status,
+        deliveryRate.status, deliveryTime.status, emailProvider.status, email.status, channels.status,
+      ]),
       checkedAt: this.deps.clock.now().toISOString(),
       checks,
+    };
+  }
+
+  /** The account monitor's latest figures (no remote call here), or not_configured. */
+  private accountChecks(): { providerBalance: BalanceCheck; providerSender: SenderCheck } {
+    if (this.accountMonitor) return { providerBalance: this.accountMonitor.balance(), providerSender: this.accountMonitor.sender() };
+    const t = this.deps.thresholds;
+    return {
+      providerBalance: { status: 'unknown', balance: null, currency: null, yellowBelow: t.balanceYellow, redBelow: t.balanceRed, checkedAt: null, answeredAt: null, error: 'not_configured' },
+      providerSender: { status: 'unknown', kind: null, exists: null, checkedAt: null, answeredAt: null, error: 'not_configured' },
     };
   }
 

@@ -4,6 +4,7 @@
  * yellow — provider API 3–7 s, delivery success 90–95 %;
  * red — provider unreachable or timing out (> 7 s), success < 90 %, 401 auth errors,
  * and (the hub's own dependencies) database or Kafka unreachable.
+ * The account checks (balance, sender) are graded in account.ts.
  */
 
 export type Light = 'green' | 'yellow' | 'red';
@@ -39,6 +40,12 @@ export interface HealthThresholds {
   deliveryTimeYellowMs: number;
   /** …and at or above this red (the runbook gives no red figure: the hub's choice, 2 minutes). */
   deliveryTimeRedMs: number;
+  /** Provider account balance below this (in the account's currency) is yellow (runbook: normal > $50)… */
+  balanceYellow: number;
+  /** …and below this red (runbook: alert < $20). */
+  balanceRed: number;
+  /** How often the background account checks (balance, sender) ask the provider. */
+  accountRefreshMs: number;
 }
 
 export const DEFAULT_HEALTH_THRESHOLDS: HealthThresholds = {
@@ -56,6 +63,9 @@ export const DEFAULT_HEALTH_THRESHOLDS: HealthThresholds = {
   emailComplaintRed: 0.003,
   deliveryTimeYellowMs: 30_000,
   deliveryTimeRedMs: 120_000,
+  balanceYellow: 50,
+  balanceRed: 20,
+  accountRefreshMs: 60_000,
 };
 
 /** The average delivery time against its thresholds; too few deliveries to judge is green. */

@@ -6,7 +6,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { waitFor } from '@hub/testkit';
 import { startHub, type TestHub } from './support/hub.ts';
 import { postReminder } from './support/events.ts';
-import { seedUser, uniqueEmail } from './support/seed.ts';
+import { seedUser, uniqueEmail, uniquePhone } from './support/seed.ts';
+import { buildConsole } from '@hub/console';
 
 /** expect.poll waits 1 s by default: the health verdict and API calls take longer on a busy 2-core machine. */
 const POLL = { timeout: 15_000, interval: 100 };
@@ -43,7 +44,7 @@ beforeAll(async () => {
   deliveryId = delivered.find((d) => d.channel === 'sms')!.id;
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
   mkdirSync(SHOTS, { recursive: true });
-}, 60_000);
+}, 120_000);
 afterAll(async () => {
   await browser?.close();
   await hub?.stop();
@@ -70,7 +71,12 @@ async function seriousViolations(page: Page): Promise<string[]> {
 
 describe('console', () => {
   it('serves its pages with a CSP that forbids inline scripts (only there), hidden from OpenAPI', async () => {
+    const firstRequest = Date.now();
     const page = await fetch(`${hub.gatewayUrl}/console`);
+    // Figures, not targets: the first request of a process pays the esbuild build.
+    console.log(`[console] first GET /console of the process (esbuild build included): ${Date.now() - firstRequest} ms`);
+    const { sizes } = await buildConsole();
+    for (const f of sizes) console.log(`[console] ${f.file}: ${f.bytes} B (${f.gzipBytes} B gzip)`);
     expect(page.status).toBe(200);
     const csp = page.headers.get('content-security-policy') ?? '';
     const scriptSrc = csp.split(';').map((d) => d.trim()).find((d) => d.startsWith('script-src'));
@@ -105,6 +111,8 @@ describe('console', () => {
       document.body.append(s);
       return window.__inline ?? false;
     })()`)).toBe(false);
+    await expect.poll(() => page.getByTestId('consumer-lag').textContent(), POLL).toMatch(/sms-adapter.*notify\.deliveries\.sms\.v1/s);
+    await expect.poll(() => page.getByTestId('live-status').textContent(), POLL).toBe('Live');
     expect(await seriousViolations(page)).toEqual([]);
     await page.screenshot({ path: join(SHOTS, 'overview.png'), fullPage: true });
 
@@ -135,6 +143,8 @@ describe('console', () => {
     await page.getByRole('link', { name: eventId, exact: true }).click();
     await page.getByRole('heading', { level: 2, name: eventId }).waitFor();
     await expect.poll(() => page.locator('main').textContent(), POLL).toMatch(/sms.*1 delivered/s);
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.screenshot({ path: join(SHOTS, 'event.png'), fullPage: true });
     await page.close();
   });
 
@@ -164,6 +174,83 @@ describe('console', () => {
     await expect.poll(() => page.getByTestId('email-text').textContent(), POLL).toContain('<b>Ship</b>');
     expect(await seriousViolations(page)).toEqual([]);
     await page.screenshot({ path: join(SHOTS, 'template-email.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('first load of a fresh tab on localhost (printed, not asserted)', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const started = Date.now();
+    await page.goto(`${hub.gatewayUrl}/console`);
+    await page.getByLabel('Admin API key').waitFor();
+    const nav = await page.evaluate<{ load: number; transfer: number }>(
+      '(() => { const n = performance.getEntriesByType("navigation")[0]; const r = performance.getEntriesByType("resource"); return { load: Math.round(n.loadEventEnd), transfer: n.transferSize + r.reduce((t, e) => t + e.transferSize, 0) }; })()');
+    console.log(`[console] first load, empty browser cache: login form after ${Date.now() - started} ms (load event ${nav.load} ms, ${nav.transfer} B transferred)`);
+    await context.close();
+  });
+
+  it('shows an event published through the API live: the delivery appears and reaches delivered, its open timeline fills in, without reload', async () => {
+    const phone = uniquePhone();
+    await seedUser(hub.prisma, { externalId: 'console-live', phone, channels: ['sms'] });
+    // Slow callbacks (queued, sent, delivered 1.5 s apart), so there is something to watch.
+    hub.sandbox.setScenario(phone, { delayMs: 1_500, queuedCallback: true });
+    const page = await loggedIn(adminKey);
+    await expect.poll(() => page.getByTestId('live-status').textContent(), POLL).toBe('Live');
+    await page.getByRole('link', { name: 'Deliveries' }).click();
+    await page.getByLabel('Recipient id').fill('console-live');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.url(), POLL).toMatch(/userId=console-live/);
+    await page.getByText('No deliveries match.').waitFor();
+    await page.evaluate('window.__sameDocument = true');
+    const publish = async (id: string) => {
+      const res = await fetch(`${hub.gatewayUrl}/v1/events`, {
+        method: 'POST', headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ id, type: 'task.reminder', targetUserId: 'console-live', payload: { task_name: id, due_time: 'soon' } }),
+      });
+      expect(res.status).toBe(202);
+      return Date.now();
+    };
+    const published = await publish(`console-live-1-${Date.now()}`);
+    const first = page.getByRole('link', { name: /Timeline of the sms delivery to console-live, (pending|sent)$/ });
+    await first.waitFor({ timeout: 15_000 });
+    console.log(`[console] live: the new delivery appeared in the list ${Date.now() - published} ms after the POST`);
+    await page.getByRole('link', { name: 'Timeline of the sms delivery to console-live, delivered' }).waitFor({ timeout: 20_000 });
+    console.log(`[console] live: shown delivered ${Date.now() - published} ms after the POST`);
+    expect(await page.evaluate('window.__sameDocument')).toBe(true);
+    expect(await page.getByTestId('live-note').textContent()).toContain('1 new since the page loaded');
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.screenshot({ path: join(SHOTS, 'deliveries-live.png'), fullPage: true });
+
+    // A second one, opened while it is still on its way: its timeline grows by itself.
+    await publish(`console-live-2-${Date.now()}`);
+    const second = page.getByRole('link', { name: /Timeline of the sms delivery to console-live, (pending|sent)$/ });
+    await second.waitFor({ timeout: 15_000 });
+    await second.click();
+    await page.getByRole('heading', { name: 'Timeline' }).waitFor();
+    const timeline = page.getByRole('list', { name: 'Timeline, oldest first' });
+    expect(await timeline.textContent()).not.toMatch(/SMS delivered/);
+    await expect.poll(() => timeline.textContent(), { timeout: 20_000, interval: 200 }).toMatch(/SMS delivered.*source: callback/s);
+    await expect.poll(() => page.getByTestId('delivery-status').textContent(), POLL).toBe('delivered');
+    expect(await page.evaluate('window.__sameDocument')).toBe(true);
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.screenshot({ path: join(SHOTS, 'delivery-live.png'), fullPage: true });
+    await page.close();
+  }, 90_000);
+
+  it('shows a recipient with its opt-out history; an admin opt-out and opt-in are added to it', async () => {
+    const page = await loggedIn(adminKey);
+    await page.getByRole('link', { name: 'Recipients' }).click();
+    await page.getByRole('textbox', { name: 'Recipient id' }).fill('console-user');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Opt-out history' }).waitFor();
+    await page.getByText('No opt-out or opt-in recorded.').waitFor();
+    await page.getByRole('button', { name: 'Opt out of SMS' }).click();
+    await expect.poll(() => page.getByTestId('opt-history').textContent(), POLL).toMatch(/sms.*opted out.*admin/s);
+    await page.getByRole('button', { name: 'Opt in to SMS' }).click();
+    await expect.poll(() => page.locator('[data-testid=opt-history] tbody tr').count(), POLL).toBe(2);
+    expect(await page.locator('[data-testid=opt-history] tbody tr').first().textContent()).toMatch(/opted in/);
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.screenshot({ path: join(SHOTS, 'recipient.png'), fullPage: true });
     await page.close();
   });
 

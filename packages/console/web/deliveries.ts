@@ -1,7 +1,8 @@
 import { html } from 'htm/preact';
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { VNode } from 'preact';
 import { api, describeError, qs } from './api.ts';
+import { useLive } from './live.ts';
 import { navigate, type Route } from './router.ts';
 import { Badge, Outcome, PageTitle, Show, fmtTime, link, useAsync } from './ui.ts';
 
@@ -36,15 +37,54 @@ const toLocal = (iso: string) => {
   return new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
 };
 
-export function DeliveryTable({ items }: { items: Delivery[] }): VNode {
+export function DeliveryTable({ items, fresh }: { items: Delivery[]; fresh?: Set<string> }): VNode {
   if (items.length === 0) return html`<p>No deliveries match.</p>`;
   return html`<table class="list"><caption class="sr">Deliveries</caption>
     <thead><tr><th scope="col">created</th><th scope="col">channel</th><th scope="col">recipient</th><th scope="col">address</th><th scope="col">event type</th><th scope="col">status</th><th scope="col">attempts</th><th scope="col">delivery</th></tr></thead>
-    <tbody>${items.map((d) => html`<tr>
+    <tbody>${items.map((d) => html`<tr class=${fresh?.has(d.id) ? 'fresh' : undefined} data-delivery=${d.id}>
       <td>${fmtTime(d.createdAt)}</td><td>${d.channel}</td><td><a href=${link(`/recipients/${encodeURIComponent(d.userId)}`)}>${d.userId}</a></td><td>${d.channelIdentifier ?? '—'}</td>
       <td>${d.eventType}</td><td><${Badge} value=${d.status} />${d.skipReason ? html` <span class="muted">${d.skipReason}</span>` : null}</td><td>${d.attempts}</td>
       <td><a href=${link(`/deliveries/${d.id}`)} aria-label=${`Timeline of the ${d.channel} delivery to ${d.userId}, ${d.status}`}>timeline</a></td></tr>`)}</tbody>
   </table>`;
+}
+
+/** Whether a delivery from the stream belongs in a list with these filters (the API's filters, applied to one row). */
+function matches(d: Delivery, f: Record<(typeof FILTERS)[number], string>): boolean {
+  const addr = (d.channelIdentifier ?? '').toLowerCase();
+  return (!f.userId || d.userId === f.userId) && (!f.eventId || d.eventId === f.eventId) && (!f.eventType || d.eventType === f.eventType)
+    && (!f.status || d.status === f.status) && (!f.channel || d.channel === f.channel)
+    && (!f.phone || addr === f.phone.replace(/[\s().-]/g, '').toLowerCase()) && (!f.email || (d.channel === 'email' && addr === f.email.trim().toLowerCase()))
+    && (!f.from || d.createdAt >= new Date(f.from).toISOString()) && (!f.to || d.createdAt < new Date(f.to).toISOString());
+}
+
+/**
+ * A list kept current by the live stream: rows shown are replaced by their newer versions;
+ * on the first page a new delivery matching the filters is added on top (newest first, as
+ * the API orders); a row whose new status no longer matches a status filter stays, updated,
+ * until the next search. `reset` from the gateway (missed changes) reloads the page quietly.
+ */
+function useLiveRows(loaded: Delivery[] | undefined, filters: Record<(typeof FILTERS)[number], string>, firstPage: boolean, refresh: () => void) {
+  // The rows of the page as last loaded, with the stream's changes applied; a new load starts over.
+  const [st, setSt] = useState<{ src: Delivery[] | undefined; rows: Delivery[]; added: number }>({ src: undefined, rows: [], added: 0 });
+  const [fresh, setFresh] = useState<Set<string>>(new Set());
+  const filtersRef = useRef(filters);
+  filtersRef.current = filters;
+  const current = st.src === loaded ? st : { src: loaded, rows: loaded ?? [], added: 0 };
+  useLive((e) => {
+    if (e.event === 'reset') return refresh();
+    if (e.event !== 'delivery' || !loaded) return;
+    const d = e.data as Delivery;
+    setSt((prev) => {
+      const s = prev.src === loaded ? prev : { src: loaded, rows: loaded, added: 0 };
+      const i = s.rows.findIndex((r) => r.id === d.id);
+      if (i >= 0) return s.rows[i]!.updatedAt > d.updatedAt ? s : { ...s, rows: s.rows.map((r, k) => (k === i ? d : r)) };
+      if (!firstPage || !matches(d, filtersRef.current)) return s;
+      const rows = [d, ...s.rows].sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id)).slice(0, 100);
+      return { ...s, rows, added: s.added + 1 };
+    });
+    setFresh((f) => new Set(f).add(d.id));
+  });
+  return { items: current.rows, fresh, added: current.added };
 }
 
 export function Deliveries({ route }: { route: Route }): VNode {
@@ -52,7 +92,8 @@ export function Deliveries({ route }: { route: Route }): VNode {
   const cursor = route.query.get('cursor') ?? '';
   const prev = route.query.getAll('prev');
   const [draft, setDraft] = useState(filters);
-  const [state] = useAsync(() => api<Page>(`/v1/deliveries${qs({ ...filters, limit: 25, cursor })}`), [route.query.toString()]);
+  const [state, , refresh] = useAsync(() => api<Page>(`/v1/deliveries${qs({ ...filters, limit: 25, cursor })}`), [route.query.toString()]);
+  const live = useLiveRows(state.data?.items, filters, !cursor, refresh);
   const go = (f: Record<string, string>, page: { cursor?: string; prev?: string[] } = {}) => {
     const p = new URLSearchParams();
     for (const [k, v] of Object.entries(f)) if (v) p.set(k, v);
@@ -79,7 +120,8 @@ export function Deliveries({ route }: { route: Route }): VNode {
       <div class="actions"><button type="submit">Search</button> <button type="button" class="secondary" onClick=${() => { setDraft(Object.fromEntries(FILTERS.map((f) => [f, ''])) as typeof draft); go({}); }}>Clear</button></div>
     </form>
     <${Show} state=${state}>${(page: Page) => html`
-      <${DeliveryTable} items=${page.items} />
+      <p class="muted" aria-live="polite" data-testid="live-note">${live.added > 0 ? `${live.added} new since the page loaded (live); ` : ''}${cursor ? 'Rows on this page update live; new deliveries appear on the first page.' : 'New deliveries and status changes appear here as they happen.'}</p>
+      <${DeliveryTable} items=${live.items} fresh=${live.fresh} />
       <nav class="pager" aria-label="Pages of results">
         <button type="button" disabled=${prev.length === 0} onClick=${() => go(filters, { cursor: prev[prev.length - 1] ?? '', prev: prev.slice(0, -1) })}>Previous page</button>
         <button type="button" disabled=${!page.nextCursor} onClick=${() => go(filters, { cursor: page.nextCursor ?? '', prev: [...prev, cursor] })}>Next page</button>
@@ -107,8 +149,19 @@ function timeline(d: Detail): Step[] {
 }
 
 export function DeliveryDetail({ id, canWrite }: { id: string; canWrite: boolean }): VNode {
-  const [state, reload] = useAsync(() => api<Detail>(`/v1/deliveries/${encodeURIComponent(id)}`), [id]);
+  const [state, reload, refresh] = useAsync(() => api<Detail>(`/v1/deliveries/${encodeURIComponent(id)}`), [id]);
   const [outcome, setOutcome] = useState<{ ok: boolean; text: string } | null>(null);
+  // A change of this delivery or a new entry of its message's history: re-read it (at most every 300 ms).
+  const pending = useRef<ReturnType<typeof setTimeout> | null>(null);
+  useEffect(() => () => { if (pending.current) clearTimeout(pending.current); }, []);
+  useLive((e) => {
+    const target = e.event === 'delivery' ? (e.data as Delivery).id : e.event === 'timeline' ? (e.data as { deliveryId: string }).deliveryId : e.event === 'reset' ? id : null;
+    if (target !== id || pending.current) return;
+    pending.current = setTimeout(() => {
+      pending.current = null;
+      refresh();
+    }, 300);
+  });
   const act = async (action: 'resend' | 'cancel') => {
     try {
       const r = await api<{ status: string }>(`/v1/deliveries/${encodeURIComponent(id)}/${action}`, { method: 'POST' });
@@ -121,7 +174,7 @@ export function DeliveryDetail({ id, canWrite }: { id: string; canWrite: boolean
   return html`<${PageTitle}>Delivery<//>
     <${Show} state=${state}>${(d: Detail) => html`
       <dl class="facts">
-        <dt>status</dt><dd><${Badge} value=${d.status} />${d.skipReason ? ` (${d.skipReason})` : ''}</dd>
+        <dt>status</dt><dd data-testid="delivery-status"><${Badge} value=${d.status} />${d.skipReason ? ` (${d.skipReason})` : ''}</dd>
         <dt>channel</dt><dd>${d.channel} → ${d.channelIdentifier ?? '—'}</dd>
         <dt>recipient</dt><dd><a href=${link(`/recipients/${encodeURIComponent(d.userId)}`)}>${d.userId}</a></dd>
         <dt>event</dt><dd><a href=${link(`/events/${encodeURIComponent(d.eventId)}`)}>${d.eventId}</a> (${d.eventType}, ${d.event.priority})</dd>

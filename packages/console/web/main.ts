@@ -8,6 +8,7 @@ import { Deliveries, DeliveryDetail } from './deliveries.ts';
 import { Events } from './events.ts';
 import { Overview } from './overview.ts';
 import { Recipients } from './recipients.ts';
+import { startLive, stopLive, useLiveStatus, type LiveStatus } from './live.ts';
 import { useRoute } from './router.ts';
 import { Templates } from './templates.ts';
 
@@ -57,6 +58,16 @@ function Page({ canWrite }: { canWrite: boolean }): VNode {
   }
 }
 
+const LIVE_WORDS: Record<LiveStatus, string> = {
+  connecting: 'Live: connecting…', live: 'Live', reconnecting: 'Live: reconnecting…', refused: 'Live updates refused for this key', off: 'Live updates off',
+};
+
+/** Whether changes arrive by themselves: words, not only a colour. */
+function LiveIndicator(): VNode {
+  const s = useLiveStatus();
+  return html`<span class=${`live l-${s}`} role="status" data-testid="live-status">${LIVE_WORDS[s]}</span>`;
+}
+
 function App(): VNode {
   const [state, setState] = useState<{ in: boolean; canWrite: boolean }>(() => ({ in: session.key() !== null, canWrite: false }));
   const route = useRoute();
@@ -65,11 +76,16 @@ function App(): VNode {
     const key = session.key();
     if (key) void probeWrite(key).then((canWrite) => setState((s) => (s.in ? { in: true, canWrite } : s)));
   }, []);
+  useEffect(() => {
+    if (state.in) startLive();
+    else stopLive();
+  }, [state.in]);
   if (!state.in) return html`<${Login} onIn=${(canWrite: boolean) => setState({ in: true, canWrite })} />`;
   const section = `/${route.path.split('/')[1] ?? 'overview'}`;
   return html`<a class="skip" href="#main" onClick=${(e: Event) => { e.preventDefault(); document.getElementById('main')?.focus(); }}>Skip to content</a>
     <header><span class="brand">Notification Hub</span>
       <nav aria-label="Console"><ul>${NAV.map(([path, label]) => html`<li><a href=${`#${path}`} aria-current=${section === path ? 'page' : undefined}>${label}</a></li>`)}</ul></nav>
+      <${LiveIndicator} />
       <span class="who">${state.canWrite ? 'admin:write' : 'admin:read (read-only)'}</span>
       <button type="button" class="secondary" onClick=${() => { session.clear(); setState({ in: false, canWrite: false }); }}>Log out</button>
     </header>

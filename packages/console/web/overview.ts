@@ -1,4 +1,5 @@
 import { html } from 'htm/preact';
+import { useEffect } from 'preact/hooks';
 import type { VNode } from 'preact';
 import { api, qs } from './api.ts';
 import { LineChart } from './chart.ts';
@@ -11,6 +12,7 @@ interface Health { status: 'green' | 'yellow' | 'red'; checkedAt: string; checks
 interface ChannelMetrics { channel: string; total: number; delivered: number; failed: number; skipped: number; pending: number; sent: number; cancelled: number; deliveryRate: number | null }
 interface Channels { days: number; channels: ChannelMetrics[] }
 interface Failures { total: number; byCategory: { category: string; count: number }[]; byCode: { code: number | null; count: number; category: string; description: string }[] }
+interface Lag { checkedAt: string; services: { service: string; lag: number; groups: { groupId: string; topic: string; lag: number; state: string | null; members: number | null; partitions: unknown[] }[] }[] }
 interface Cost { currency: string; totalSegments: number; estimatedCost: number; days: number }
 
 const VERDICT: Record<Health['status'], string> = {
@@ -86,10 +88,34 @@ function FailuresPanel(): VNode {
           <tbody>${f.byCategory.map((r) => html`<tr><th scope="row">${r.category}</th><td>${r.count}</td></tr>`)}</tbody></table>
         <table><caption>Failures by error code</caption><thead><tr><th scope="col">code</th><th scope="col">count</th><th scope="col">category</th><th scope="col">meaning</th></tr></thead>
           <tbody>${f.byCode.map((r) => html`<tr><th scope="row">${r.code ?? 'none'}</th><td>${r.count}</td><td>${r.category}</td><td>${r.description}</td></tr>`)}</tbody></table>`}
-      <p class="muted">Consumer lag per service is not in the admin API: each service exposes it on its Prometheus /metrics.</p>`}<//>
+`}<//>
+  </section>`;
+}
+
+/** A group with members but lag, or without members, is worth a look: words, not only colour. */
+const lagState = (g: Lag['services'][number]['groups'][number]): string => {
+  if (g.members === 0 || g.state === 'Empty' || g.state === 'Dead') return g.lag > 0 ? 'no consumer running, messages waiting' : 'no consumer running';
+  return g.lag > 0 ? 'catching up' : 'up to date';
+};
+
+/** Consumer lag per service from GET /v1/metrics/consumer-lag (committed vs latest offsets), refreshed every 10 s. */
+function LagPanel(): VNode {
+  const [state, , refresh] = useAsync(() => api<Lag>('/v1/metrics/consumer-lag'), []);
+  useEffect(() => {
+    const t = setInterval(refresh, 10_000);
+    return () => clearInterval(t);
+  }, []);
+  return html`<section aria-labelledby="h-lag"><h2 id="h-lag">Consumer lag per service</h2>
+    <${Show} state=${state}>${(l: Lag) => html`
+      <table data-testid="consumer-lag"><caption>Messages not yet processed, per consumer group <span class="muted">(read ${fmtTime(l.checkedAt)}; refreshed every 10 s)</span></caption>
+        <thead><tr><th scope="col">service</th><th scope="col">group</th><th scope="col">topic</th><th scope="col">lag</th><th scope="col">consumers</th><th scope="col">state</th></tr></thead>
+        <tbody>${l.services.flatMap((s) => s.groups.map((g, i) => html`<tr>
+          ${i === 0 ? html`<th scope="row" rowspan=${s.groups.length}>${s.service}<br /><span class="muted">total ${s.lag}</span></th>` : null}
+          <td>${g.groupId}</td><td>${g.topic}</td><td>${g.lag}</td><td>${g.members ?? '—'}</td><td>${lagState(g)}${g.state ? html` <span class="muted">(${g.state})</span>` : null}</td></tr>`))}</tbody>
+      </table>`}<//>
   </section>`;
 }
 
 export function Overview(): VNode {
-  return html`<${PageTitle}>Overview<//><${HealthPanel} /><${ChannelPanel} /><${FailuresPanel} />`;
+  return html`<${PageTitle}>Overview<//><${HealthPanel} /><${ChannelPanel} /><${LagPanel} /><${FailuresPanel} />`;
 }

@@ -15,6 +15,7 @@ interface User {
   email: { address: string | null; verified: boolean; optedOut: boolean; undeliverable: boolean; undeliverableReason: string | null } | null;
   channels: { channel: string; address: string | null; verified: boolean; available: boolean; reason: string | null }[];
 }
+interface OptEntry { at: string; channel: string; action: 'opt_out' | 'opt_in'; scope: string; source: string; address: string; keyword: string | null; detail: string | null; actor: string | null }
 interface Subscription { eventType: string; channels: string[]; active: boolean }
 
 const yes = (b: boolean | undefined) => (b ? 'yes' : 'no');
@@ -26,6 +27,7 @@ function RecipientView({ id, canWrite }: { id: string; canWrite: boolean }): VNo
     api<{ items: Subscription[] }>(`/v1/users/${enc}/subscriptions`),
     api<Record<string, unknown>>(`/v1/users/${enc}/sms-preferences`).catch(() => null),
     api<{ items: Delivery[] }>(`/v1/deliveries${qs({ userId: id, limit: 10 })}`),
+    api<{ items: OptEntry[] }>(`/v1/users/${enc}/opt-out-history${qs({ limit: 50 })}`),
   ]), [id]);
   const [outcome, setOutcome] = useState<{ ok: boolean; text: string } | null>(null);
   const opt = async (channel: 'sms' | 'email', action: 'opt-out' | 'opt-in') => {
@@ -38,7 +40,7 @@ function RecipientView({ id, canWrite }: { id: string; canWrite: boolean }): VNo
       setOutcome({ ok: false, text: describeError(e) });
     }
   };
-  return html`<${Show} state=${state}>${([u, subs, prefs, recent]: [User, { items: Subscription[] }, Record<string, unknown> | null, { items: Delivery[] }]) => html`
+  return html`<${Show} state=${state}>${([u, subs, prefs, recent, history]: [User, { items: Subscription[] }, Record<string, unknown> | null, { items: Delivery[] }, { items: OptEntry[] }]) => html`
     <h2>${u.externalId}</h2>
     <p>Timezone ${u.timezone}, locale ${u.locale}, since ${fmtTime(u.createdAt)}.</p>
     <table><caption>Channels</caption>
@@ -59,7 +61,11 @@ function RecipientView({ id, canWrite }: { id: string; canWrite: boolean }): VNo
     ${subs.items.length === 0 ? html`<p>None.</p>` : html`<ul>${subs.items.map((s) => html`<li>${s.eventType}: ${s.channels.join(', ')} ${s.active ? '' : html`<${Badge} value="paused" />`}</li>`)}</ul>`}
     <h3>Recent deliveries</h3>
     <${DeliveryTable} items=${recent.items} />
-    <p class="muted">The opt-out history is in the audit tables; the API shows the current state.</p>`}<//>`;
+    <h3>Opt-out history</h3>
+    ${history.items.length === 0 ? html`<p>No opt-out or opt-in recorded.</p>` : html`<table data-testid="opt-history"><caption class="sr">Opt-outs and opt-ins, newest first</caption>
+      <thead><tr><th scope="col">when</th><th scope="col">channel</th><th scope="col">change</th><th scope="col">scope</th><th scope="col">how</th><th scope="col">address</th><th scope="col">by</th></tr></thead>
+      <tbody>${history.items.map((h) => html`<tr><td>${fmtTime(h.at)}</td><td>${h.channel}</td><td><${Badge} value=${h.action === 'opt_out' ? 'opted out' : 'opted in'} /></td><td>${h.scope}</td>
+        <td>${h.source}${h.keyword ? ` (${h.keyword})` : ''}</td><td>${h.address}</td><td>${h.actor ?? '—'}</td></tr>`)}</tbody></table>`}`}<//>`;
 }
 
 export function Recipients({ id, canWrite }: { id: string | undefined; canWrite: boolean }): VNode {

@@ -13,19 +13,28 @@ export const Badge = ({ value }: { value: string | null | undefined }): VNode =>
 
 export type Async<T> = { loading: true; data?: undefined; error?: undefined } | { loading: false; data: T; error?: undefined } | { loading: false; data?: undefined; error: string };
 
-/** Runs `load` whenever `deps` change; the latest answer wins. */
-export function useAsync<T>(load: () => Promise<T>, deps: unknown[]): [Async<T>, () => void] {
+/**
+ * Runs `load` whenever `deps` change; the latest answer wins. Returns the state, `reload`
+ * (shows Loading… again) and `refresh` (keeps the page as it is until the new answer is in:
+ * live updates use it, so the page does not flicker or lose focus).
+ */
+export function useAsync<T>(load: () => Promise<T>, deps: unknown[]): [Async<T>, () => void, () => void] {
   const [state, setState] = useState<Async<T>>({ loading: true });
   const [tick, setTick] = useState(0);
+  const silent = useRef(false);
   useEffect(() => {
     let live = true;
-    setState({ loading: true });
+    if (!silent.current) setState({ loading: true });
+    silent.current = false;
     load().then((data) => live && setState({ loading: false, data }), (e: unknown) => live && setState({ loading: false, error: describeError(e) }));
     return () => {
       live = false;
     };
   }, [...deps, tick]);
-  return [state, () => setTick((t) => t + 1)];
+  return [state, () => setTick((t) => t + 1), () => {
+    silent.current = true;
+    setTick((t) => t + 1);
+  }];
 }
 
 export function Show<T>({ state, children }: { state: Async<T>; children: (data: T) => VNode | VNode[] | string | null }): VNode {

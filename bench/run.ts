@@ -12,6 +12,7 @@ import { dbLimit, kafkaLimit } from './limits.ts';
 import { broadcast, burst, email, eventJson, gateway, nextPhoneOffset, quiesce, scheduled, steady, webhook } from './scenarios.ts';
 import { round } from './measure.ts';
 import { renderMarkdown, targetsFor } from './report.ts';
+import { clearProfiles, summariseProfile } from './profile.ts';
 
 const num = (name: string, dflt: number) => Number(process.env[name] ?? dflt);
 const config = {
@@ -47,6 +48,8 @@ const loadAtStart = os.loadavg().map((l) => round(l, 2));
 console.log(`[bench] config ${JSON.stringify(config)}`);
 // Messages the run writes (sizes the private PostgreSQL server's shared_buffers).
 const expectedMessages = config.scheduled + config.rates.reduce((a, r) => a + r * config.steadySeconds, 0) + config.burst + config.email + config.broadcast + config.dbLimitRows;
+const profiled = (process.env.BENCH_CPU_PROFILE ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+for (const s of profiled) clearProfiles(root, s);
 const infra = await startInfra({ partitions: config.partitions, smsRate: 10_000, emailMaxMessages: config.email + 10_000, emailEventDelayMs: config.emailEventDelayMs, expectedMessages, runtime: config.runtime });
 let exitCode = 0;
 try {
@@ -70,6 +73,9 @@ try {
   const db = await dbLimit(infra.db, config.dbLimitRows, config.dbLimitBatch, 2, nextPhoneOffset() + 10);
   console.log(`[bench]   ${db.perSec} messages/s`);
   const gatewayResult = await gateway(infra, config.httpSeconds, config.httpConnections);
+  // A V8 profile is written when its process exits: stop the profiled services, then read them.
+  for (const s of infra.services.filter((x) => profiled.includes(x.name))) await s.stop();
+  const profiles = profiled.map((s) => summariseProfile(root, s)).filter((p) => p !== null);
   const { rows: sizeRows } = await infra.db.query<{ mb: number }>('SELECT pg_database_size(current_database()) / 1048576.0 AS mb');
   const postgres = { server: infra.postgres.server, requested: infra.postgres.requested, settings: infra.postgres.settings, databaseMbAtEnd: round(Number(sizeRows[0]?.mb ?? 0)) };
 
@@ -101,6 +107,7 @@ try {
     gateway: gatewayResult,
     limits: { kafka, db },
     fractions,
+    profiles,
     targets: [] as ReturnType<typeof targetsFor>,
     totalSeconds: 0,
   };

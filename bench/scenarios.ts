@@ -352,7 +352,11 @@ export async function broadcast(infra: Infra, n: number, timeoutS: number): Prom
   return r;
 }
 
-export interface HttpResult { requestsPerSec: number; p50Ms: number; p99Ms: number; total: number; non2xx: number; errors: number; lagAfter?: Record<string, number>; drainSeconds?: number | null }
+export interface HttpResult {
+  requestsPerSec: number; p50Ms: number; p99Ms: number; total: number; non2xx: number; errors: number; lagAfter?: Record<string, number>; drainSeconds?: number | null;
+  /** Webhook: CPU ms per callback of status-ingest and PostgreSQL, from the first request until the status topic was drained. */
+  cpuMsPerRequest?: Record<string, number>;
+}
 
 /** Scenario 4: signed status callbacks posted to status-ingest. */
 export async function webhook(infra: Infra, seconds: number, connections: number, drainTimeoutS: number): Promise<HttpResult> {
@@ -367,12 +371,16 @@ export async function webhook(infra: Infra, seconds: number, connections: number
     return { method: 'POST', path, headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature }, body: new URLSearchParams(params).toString() };
   });
   log(`webhook ingest: ${seconds} s, ${connections} connections`);
+  const cpu = await cpuMeter(infra);
   const res = await autocannon({ url: infra.statusIngestUrl, connections, duration: seconds, requests });
   const lagAfter = await lag(infra);
   const t = Date.now();
   const drained = await waitUntil(async () => ((await lag(infra))['status-ingest'] ?? 0) === 0, drainTimeoutS * 1000, 1000);
-  const r = { requestsPerSec: round(res.requests.average, 0), p50Ms: res.latency.p50, p99Ms: res.latency.p99, total: res.requests.total ?? res['2xx'], non2xx: res.non2xx, errors: res.errors, lagAfter, drainSeconds: drained ? round((Date.now() - t) / 1000) : null };
-  log(`  ${r.requestsPerSec} req/s p99 ${r.p99Ms} ms, status lag after ${lagAfter['status-ingest']} (drained in ${r.drainSeconds} s)`);
+  const total = res.requests.total ?? res['2xx'];
+  const { cpuMsPerMessage } = await cpu.stop(total);
+  const cpuMsPerRequest = Object.fromEntries(['status-ingest', 'postgres', 'kafka'].map((k) => [k, round(cpuMsPerMessage[k] ?? 0, 3)]));
+  const r = { requestsPerSec: round(res.requests.average, 0), p50Ms: res.latency.p50, p99Ms: res.latency.p99, total, non2xx: res.non2xx, errors: res.errors, lagAfter, drainSeconds: drained ? round((Date.now() - t) / 1000) : null, cpuMsPerRequest };
+  log(`  ${r.requestsPerSec} req/s p99 ${r.p99Ms} ms, status lag after ${lagAfter['status-ingest']} (drained in ${r.drainSeconds} s); CPU ms per callback ${JSON.stringify(cpuMsPerRequest)}`);
   return r;
 }
 

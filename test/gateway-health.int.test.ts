@@ -6,6 +6,8 @@ import { systemClock } from '@hub/contracts';
 import { createPrisma } from '@hub/db';
 import { createMetricsRegistry } from '@hub/runtime';
 import { buildGateway, type GatewayDeps } from '@hub/gateway';
+
+const PROBE_SID = `SM${'0'.repeat(32)}`;
 import { startHub, type TestHub } from './support/hub.ts';
 import { seedUser } from './support/seed.ts';
 
@@ -73,10 +75,15 @@ describe('GET /health', () => {
   it('turns red (503) when the provider is too slow (lowered thresholds)', async () => {
     const app = await gatewayWith({ health: { latencyYellowMs: 100, latencyRedMs: 400 } });
     hub.sandbox.setFaults({ latencyMs: 800 });
+    const probes = () => hub.sandbox.requests().filter((r) => r.path.endsWith(`/Messages/${PROBE_SID}.json`));
+    const before = probes().length;
     const { code, body } = await health(app);
     expect(code).toBe(503);
     expect(body.status).toBe('red');
     expect(body.checks.provider).toMatchObject({ status: 'red', error: 'timeout' });
+    // The probe gave up at 400 ms, but the sandbox holds its request until 800 ms and only then
+    // takes a forced failure: let it be answered, or it eats the next test's failNext.
+    await expect.poll(() => probes().length > before && probes().at(-1)?.status !== null, { timeout: 5_000 }).toBe(true);
   });
 
   it('turns red (503) on a provider authentication error', async () => {

@@ -55,7 +55,10 @@ describe('GET /v1/deliveries/live', () => {
   });
 
   it('streams a new delivery and its status changes until delivered, with timeline entries; resumes from Last-Event-ID', async () => {
-    await seedUser(hub.prisma, { externalId: 'live-user', phone: uniquePhone() });
+    const phone = uniquePhone();
+    await seedUser(hub.prisma, { externalId: 'live-user', phone });
+    // Callbacks 2 s apart: the delivery is sent for a few polls before it is delivered.
+    hub.sandbox.setScenario(phone, { delayMs: 2_000 });
     const stream = await live(hub.gatewayUrl);
     expect(stream.status).toBe(200);
     const eventId = `live-${Date.now()}`;

@@ -67,6 +67,8 @@ export class DeliveryFeed {
   private timer: NodeJS.Timeout | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
+  /** Bumped on every start and stop: a tick of an earlier run (still reading when the last stream left and a new one came) ends there. */
+  private generation = 0;
   private closed = false;
   private readonly open: Gauge;
   private readonly written: Counter<'kind'>;
@@ -121,15 +123,19 @@ export class DeliveryFeed {
     this.marks = [];
     this.sent.clear();
     this.seenEvents.clear();
+    const gen = ++this.generation;
     const tick = async () => {
       this.timer = null;
-      if (this.streams.size === 0 || this.closed) return;
-      this.running = this.poll().catch((err: unknown) => {
+      if (this.streams.size === 0 || this.closed || gen !== this.generation) return;
+      // Never two reads at once: wait for one an earlier run may still have in flight.
+      await this.running;
+      const run = this.poll().catch((err: unknown) => {
         this.o.log.warn({ err: describeError(err) }, 'console live feed read failed; retried next period');
       });
-      await this.running;
-      this.running = null;
-      if (this.streams.size > 0 && !this.closed) this.timer = setTimeout(() => void tick(), this.o.pollMs ?? 1_000);
+      this.running = run;
+      await run;
+      if (this.running === run) this.running = null;
+      if (this.streams.size > 0 && !this.closed && gen === this.generation) this.timer = setTimeout(() => void tick(), this.o.pollMs ?? 1_000);
     };
     void tick();
     this.heartbeat = setInterval(() => this.broadcast(': keep-alive\n\n'), this.o.heartbeatMs ?? 15_000);
@@ -137,6 +143,7 @@ export class DeliveryFeed {
   }
 
   private stopPolling(): void {
+    this.generation++;
     if (this.timer) clearTimeout(this.timer);
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.timer = null;

@@ -6,6 +6,7 @@ import { HEADERS, INBOUND_SMS_LIMITS, inboundSmsSchema, SMS_STATUS_LIMITS, smsSt
 import { classifyKeyword } from '@hub/sms-rules';
 import type { Counter } from 'prom-client';
 import { normalizeText, parseAddress, type NormalizedText } from './normalize.ts';
+import { createReplayCheck } from './replay-check.ts';
 import { field, isValidTwilioSignature, toFormParams, type FormParams } from './signature.ts';
 
 export interface WebhookDeps {
@@ -81,20 +82,17 @@ export function registerWebhooks(app: FastifyInstance, deps: WebhookDeps): void 
   const text = (route: string, request: FastifyRequest, name: string, value: string, max: number, ref: string | undefined): string =>
     normalised(route, request, name, value, max, ref).value;
 
+  // Concurrent requests' checks share one statement (replay-check.ts).
+  const replayCheck = deps.prisma ? createReplayCheck(deps.prisma) : null;
   const alreadyApplied = async (request: FastifyRequest, messageId: string, sid: string, status: string): Promise<boolean> => {
-    const prisma = deps.prisma;
-    if (!prisma) return false;
+    if (!replayCheck) return false;
     let timer: NodeJS.Timeout | undefined;
     try {
-      const lookup = prisma.$queryRaw<{ found: boolean }[]>`
-        SELECT EXISTS (
-          SELECT 1 FROM sms_message_events
-           WHERE sms_message_id = ${messageId}::uuid AND twilio_sid = ${sid} AND twilio_status = ${status} AND source IN ('callback', 'lookup')
-        ) AS found`;
+      const lookup = replayCheck(messageId, sid, status);
       const timeout = new Promise<null>((resolve) => { timer = setTimeout(() => resolve(null), REPLAY_CHECK_TIMEOUT_MS); });
-      const rows = await Promise.race([lookup, timeout]);
-      if (rows === null) lookup.catch(() => undefined);
-      return rows?.[0]?.found === true;
+      const found = await Promise.race([lookup, timeout]);
+      if (found === null) lookup.catch(() => undefined);
+      return found === true;
     } catch (err) {
       // The check only saves a publish; without the database the callback goes to Kafka as usual.
       request.log.debug({ err }, 'replay check failed; publishing');

@@ -96,7 +96,9 @@ describe('crash recovery of the other services', { timeout: 180_000 }, () => {
     await seedUser(hub.prisma, { externalId: 'sched-user' });
     const crashing = spawnService('scheduler', hub.envFor('scheduler', { HUB_FAILPOINTS: 'scheduler.after_claim' }));
     children.push(crashing);
-    await post(hub, { id: 'sched-crash-1', type: 'task.reminder', targetUserId: 'sched-user', scheduledFor: new Date(Date.now() + 2_000).toISOString(), payload: { task_name: 'later', due_time: 'now' } });
+    // 8 s ahead: the router must see the event while it is still ahead (more than 1 s), or it
+    // routes it at once and no job is ever claimed; under load the publish alone took 6 s once
+    await post(hub, { id: 'sched-crash-1', type: 'task.reminder', targetUserId: 'sched-user', scheduledFor: new Date(Date.now() + 8_000).toISOString(), payload: { task_name: 'later', due_time: 'now' } });
     const exit = await Promise.race([crashing.exited, new Promise<null>((r) => setTimeout(() => r(null), 45_000))]);
     expect(exit, crashing.output()).toMatchObject({ signal: 'SIGKILL' });
     const claimed = await hub.prisma.scheduledJob.findFirstOrThrow({ where: { refId: 'sched-crash-1' } });

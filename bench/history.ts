@@ -44,8 +44,10 @@ export async function seedHistory(infra: Infra, rows: number): Promise<{ rows: n
     const to = Math.min(events, from + chunk - 1);
     await infra.db.query(`
       WITH ev AS (
-        INSERT INTO notification_events (id, event_type, payload, occurred_at, created_at, routed_at, routed_deliveries)
-        SELECT 'hist-e-' || lpad(g::text, 10, '0'), 'task.reminder', '{}'::jsonb, t, t, t, ${perEvent}
+        -- published_at set: an event stored but never published is published by the scheduler
+        -- (the gateway's outbox) — a first run without it re-broadcast the whole history
+        INSERT INTO notification_events (id, event_type, target_user_id, payload, occurred_at, created_at, published_at, routed_at, routed_deliveries)
+        SELECT 'hist-e-' || lpad(g::text, 10, '0'), 'task.reminder', 'hist-u-' || (g % ${users} + 1), '{}'::jsonb, t, t, t, t, ${perEvent}
         FROM (SELECT g, now() - (g::double precision / ${events}) * interval '180 days' AS t FROM generate_series(${from}, ${to}) g) s
         RETURNING id, created_at
       ), evg AS (

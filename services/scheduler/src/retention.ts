@@ -59,6 +59,15 @@ interface Step {
   run: (prisma: PrismaClient, cutoff: Date, limit: number) => Promise<number>;
 }
 
+/** Final deliveries of the in-app channel, or of every other channel (their windows differ). */
+function finalDeliveries(inapp: boolean): Step['run'] {
+  return (prisma, cutoff, limit) => prisma.$executeRaw`
+    DELETE FROM notification_deliveries WHERE id IN (
+      SELECT id FROM notification_deliveries
+      WHERE status IN ('sent', 'delivered', 'failed', 'skipped', 'cancelled') AND updated_at < ${cutoff} AND (channel = 'inapp') = ${inapp}
+      LIMIT ${limit} FOR UPDATE SKIP LOCKED)`;
+}
+
 // Order matters: messages before their deliveries (a delivery's delete would otherwise
 // null the message's link row by row), deliveries before events (an event goes only once
 // it has no delivery left).
@@ -79,23 +88,9 @@ const STEPS: Step[] = [
         WHERE status IN ('sent', 'delivered', 'bounced', 'failed', 'cancelled') AND updated_at < ${cutoff}
         LIMIT ${limit} FOR UPDATE SKIP LOCKED)`,
   },
-  {
-    table: 'notification_deliveries', days: (p) => p.deliveriesDays,
-    run: (prisma, cutoff, limit) => prisma.$executeRaw`
-      DELETE FROM notification_deliveries WHERE id IN (
-        SELECT id FROM notification_deliveries
-        WHERE status IN ('sent', 'delivered', 'failed', 'skipped', 'cancelled') AND updated_at < ${cutoff} AND channel <> 'inapp'
-        LIMIT ${limit} FOR UPDATE SKIP LOCKED)`,
-  },
-  {
-    // the item goes with its delivery row (ON DELETE CASCADE)
-    table: 'inapp_deliveries', days: (p) => p.inappDays,
-    run: (prisma, cutoff, limit) => prisma.$executeRaw`
-      DELETE FROM notification_deliveries WHERE id IN (
-        SELECT id FROM notification_deliveries
-        WHERE status IN ('sent', 'delivered', 'failed', 'skipped', 'cancelled') AND updated_at < ${cutoff} AND channel = 'inapp'
-        LIMIT ${limit} FOR UPDATE SKIP LOCKED)`,
-  },
+  { table: 'notification_deliveries', days: (p) => p.deliveriesDays, run: finalDeliveries(false) },
+  // the item goes with its delivery row (ON DELETE CASCADE)
+  { table: 'inapp_deliveries', days: (p) => p.inappDays, run: finalDeliveries(true) },
   {
     table: 'notification_events', days: (p) => p.deliveriesDays,
     run: (prisma, cutoff, limit) => prisma.$executeRaw`

@@ -6,6 +6,7 @@ import type { DeliveryFeed } from '../live/delivery-feed.ts';
 import { requireScope } from '../plugins/auth.ts';
 import { sendError } from '../plugins/errors.ts';
 import { authErrors, errorSchema } from './schemas.ts';
+import { openEventStream } from './event-stream.ts';
 
 /**
  * GET /v1/deliveries/live: the console's live stream (Server-Sent Events over a plain
@@ -41,15 +42,7 @@ export function registerDeliveriesLiveRoute(app: FastifyInstance, deps: LiveRout
     const header = request.headers['last-event-id'];
     if (header !== undefined && header !== '' && !/^\d{1,15}$/.test(header)) return sendError(reply, 400, 'invalid_last_event_id', 'Last-Event-ID must be an event id of this stream (milliseconds since the epoch)');
     if (deps.feed.full) return sendError(reply, 503, 'too_many_streams', 'this gateway has as many live streams open as it allows; try again later');
-    reply.hijack();
-    const raw = reply.raw;
-    raw.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
-    raw.write('retry: 2000\n\n');
+    const raw = openEventStream(reply);
     const conn = {
       write: (chunk: string) => { if (!raw.writableEnded && !raw.destroyed) raw.write(chunk); },
       end: () => { if (!raw.writableEnded) raw.end(); },

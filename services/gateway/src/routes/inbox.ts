@@ -10,6 +10,7 @@ import { inboxAuth, type InboxAuthSettings } from '../inbox/auth.ts';
 import { counts, listItems, MARK_ACTIONS, markItems } from '../inbox/queries.ts';
 import type { InboxStreamHub } from '../inbox/stream-hub.ts';
 import { errorSchema } from './schemas.ts';
+import { openEventStream } from './event-stream.ts';
 
 /**
  * The end-user inbox API (docs/inbox.md): what an app's own front end calls for its signed-in
@@ -125,15 +126,7 @@ export function registerInboxRoutes(app: FastifyInstance, deps: InboxRouteDeps):
     const resume = typeof header === 'string' && header !== '' ? header : request.query.lastEventId;
     if (resume !== undefined && !/^\d{1,18}$/.test(resume)) return sendError(reply, 400, 'invalid_last_event_id', 'Last-Event-ID must be an item sequence number');
     const user = request.inboxUser!;
-    reply.hijack();
-    const raw = reply.raw;
-    raw.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
-    raw.write('retry: 2000\n\n');
+    const raw = openEventStream(reply);
     const unsubscribe = deps.hub.subscribe(user.id, {
       write: (chunk) => { if (!raw.writableEnded) raw.write(chunk); },
       end: () => raw.end(),
